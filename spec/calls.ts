@@ -49,7 +49,11 @@ export interface CallSpec {
   readonly harness?: boolean;
 }
 
-const p = (name: string, kind: ParamKind, optional = false): ParamSpec => ({ name, kind, optional });
+const p = (name: string, kind: ParamKind, optional = false): ParamSpec => ({
+  name,
+  kind,
+  optional,
+});
 const IOMMU_C = 'drivers/iommu/iommu.c';
 const SVA_C = 'drivers/iommu/iommu-sva.c';
 const DMA_C = 'drivers/iommu/dma-iommu.c';
@@ -153,7 +157,12 @@ export const CALLS = {
   },
   iommu_attach_device_pasid: {
     name: 'iommu_attach_device_pasid',
-    params: [p('domain', 'domain'), p('dev', 'dev'), p('pasid', 'pasid'), p('handle', 'handle', true)],
+    params: [
+      p('domain', 'domain'),
+      p('dev', 'dev'),
+      p('pasid', 'pasid'),
+      p('handle', 'handle', true),
+    ],
     returns: 'errno',
     citation: `${IOMMU_C}: iommu_attach_device_pasid`,
   },
@@ -165,7 +174,12 @@ export const CALLS = {
   },
   iommu_replace_device_pasid: {
     name: 'iommu_replace_device_pasid',
-    params: [p('domain', 'domain'), p('dev', 'dev'), p('pasid', 'pasid'), p('handle', 'handle', true)],
+    params: [
+      p('domain', 'domain'),
+      p('dev', 'dev'),
+      p('pasid', 'pasid'),
+      p('handle', 'handle', true),
+    ],
     returns: 'errno',
     citation: `${IOMMU_C}: iommu_replace_device_pasid`,
   },

@@ -8,6 +8,7 @@ export const ENOMEM = 12;
 export const EACCES = 13;
 export const EFAULT = 14;
 export const EBUSY = 16;
+export const EEXIST = 17;
 export const ENODEV = 19;
 export const EINVAL = 22;
 export const ENOSPC = 28;
@@ -22,6 +23,7 @@ export const ERRNO_NAMES: Readonly<Record<number, string>> = {
   [EACCES]: 'EACCES',
   [EFAULT]: 'EFAULT',
   [EBUSY]: 'EBUSY',
+  [EEXIST]: 'EEXIST',
   [ENODEV]: 'ENODEV',
   [EINVAL]: 'EINVAL',
   [ENOSPC]: 'ENOSPC',

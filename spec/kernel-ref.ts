@@ -7,7 +7,8 @@ export const KERNEL_REVISIONS = ['v6.3', 'v6.12', 'newest'] as const;
 export type KernelRevision = (typeof KERNEL_REVISIONS)[number];
 
 export const KERNEL_REF = {
-  newest: 'CORE-N: drivers/iommu/iommu.c, newest generation (iommu_replace_device_pasid, tagged pasid_array)',
+  newest:
+    'CORE-N: drivers/iommu/iommu.c, newest generation (iommu_replace_device_pasid, tagged pasid_array)',
   'v6.12': 'CORE-A: drivers/iommu/iommu.c ~v6.12 (iommu_attach_handle, release_domain)',
   'v6.3': 'CORE-O: drivers/iommu/iommu.c ~v6.3 (iommu_change_dev_def_domain, -EBUSY sysfs rules)',
 } as const satisfies Record<KernelRevision, string>;

@@ -22,8 +22,12 @@ export type IommuCap = (typeof IOMMU_CAPS)[number];
 /** Sysfs strings the explorer writes by default; the kernel accepts any string. */
 export const DEFAULT_SYSFS_TYPES = ['identity', 'DMA', 'DMA-FQ', 'auto'] as const;
 
-const name = z.string().min(1, 'must be a non-empty name').max(64, 'names are at most 64 characters');
-const smallInt = (max: number) => z.number().int('must be an integer').min(0, 'must be >= 0').max(max, `must be <= ${max}`);
+const name = z
+  .string()
+  .min(1, 'must be a non-empty name')
+  .max(64, 'names are at most 64 characters');
+const smallInt = (max: number) =>
+  z.number().int('must be an integer').min(0, 'must be >= 0').max(max, `must be <= ${max}`);
 
 const kernelSchema = z
   .object({
@@ -88,7 +92,15 @@ const boundsSchema = z
     /** How many domains iommu_paging_domain_alloc may have live at once. */
     domains: smallInt(8).default(1),
     /** PASID values the explorer passes to the *_pasid calls. */
-    pasids: z.array(z.number().int().min(-1).max(1 << 20)).default([1]),
+    pasids: z
+      .array(
+        z
+          .number()
+          .int()
+          .min(-1)
+          .max(1 << 20),
+      )
+      .default([1]),
     /** Process address spaces for SVA. */
     mms: smallInt(4).default(1),
     /** DMA owner cookies for the claim calls. */
@@ -112,7 +124,16 @@ const boundsSchema = z
 const dmaSchema = z
   .object({
     /** Flush-queue entries per queue (kernel: IOVA_DEFAULT_FQ_SIZE 256, IOVA_SINGLE_FQ_SIZE 32768). */
-    fq_size: z.number().int().min(1).max(32768).default(4),
+    fq_size: z
+      .number()
+      .int()
+      .min(2)
+      .max(32768)
+      .refine(
+        (n) => (n & (n - 1)) === 0,
+        'must be a power of two (the queue is a power-of-two ring)',
+      )
+      .default(4),
     /** PFNs per rcache magazine (kernel: IOVA_MAG_SIZE 127). */
     iova_mag_size: z.number().int().min(1).max(127).default(2),
     /** IOVA granule, the smallest page size. */
@@ -150,7 +171,11 @@ export const scenarioSchema = z
       const seen = new Set<string>();
       items.forEach((it, i) => {
         if (seen.has(it.name)) {
-          ctx.addIssue({ code: 'custom', path: [field, i, 'name'], message: `duplicate name "${it.name}"` });
+          ctx.addIssue({
+            code: 'custom',
+            path: [field, i, 'name'],
+            message: `duplicate name "${it.name}"`,
+          });
         }
         seen.add(it.name);
       });
@@ -162,7 +187,11 @@ export const scenarioSchema = z
     const groupIommu = new Map<string, string>();
     s.devices.forEach((d, i) => {
       if (!iommus.has(d.iommu)) {
-        ctx.addIssue({ code: 'custom', path: ['devices', i, 'iommu'], message: `no IOMMU named "${d.iommu}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['devices', i, 'iommu'],
+          message: `no IOMMU named "${d.iommu}"`,
+        });
       }
       const other = groupIommu.get(d.group);
       if (other !== undefined && other !== d.iommu) {
@@ -177,7 +206,12 @@ export const scenarioSchema = z
     const names = new Set(s.devices.map((d) => d.name));
     s.symmetry.forEach((cls, i) => {
       cls.forEach((n, j) => {
-        if (!names.has(n)) ctx.addIssue({ code: 'custom', path: ['symmetry', i, j], message: `no device named "${n}"` });
+        if (!names.has(n))
+          ctx.addIssue({
+            code: 'custom',
+            path: ['symmetry', i, j],
+            message: `no device named "${n}"`,
+          });
       });
     });
   });

@@ -189,16 +189,14 @@ export interface MmState {
   pasid: number;
   /** iommu_mm->sva_domains */
   sva_domains: number[];
-  /** The mm was torn down (mm_pasid_drop ran). */
-  dropped: boolean;
 }
 
-/** struct iommu_sva: one bond. */
+/** struct iommu_sva: one bond, with its refcount (handle->users). */
 export interface IommuSva {
   name: string;
   dev: number;
   domain: number;
-  mm: number;
+  users: number;
 }
 
 /** An IOTLB entry: a translation cached under the domain's hardware tag (ASID / DID). */
@@ -300,11 +298,27 @@ export interface IommuOps {
    * domain->ops->set_dev_pasid: program the PASID entry. `domain` is the blocked domain to
    * remove (CORE-N: iommu_remove_dev_pasid). `old` is the previous domain or NO_DOMAIN.
    */
-  set_dev_pasid(cfg: KernelConfig, st: KernelState, domain: number, dev: number, pasid: number, old: number): number;
+  set_dev_pasid(
+    cfg: KernelConfig,
+    st: KernelState,
+    domain: number,
+    dev: number,
+    pasid: number,
+    old: number,
+  ): number;
   /** domain->ops->free: the driver's teardown, invalidating the domain's hardware tag. */
   domain_free(cfg: KernelConfig, st: KernelState, domain: number): void;
   /** domain->ops->flush_iotlb_all and iotlb_sync: invalidate the domain's tag. */
   flush_iotlb_all(cfg: KernelConfig, st: KernelState, domain: number): void;
   /** Walk the hardware tables for an access from (dev, pasid). Never reads core bookkeeping. */
   walk(cfg: KernelConfig, st: KernelState, dev: number, pasid: number): HwRoute;
+  /**
+   * Entry updates still between syncs on this IOMMU, each saying whether the entry as it stands
+   * is safe (old or new on its used bits, or invalid). Drivers without staged updates omit it.
+   */
+  pendingUpdates?(
+    cfg: KernelConfig,
+    st: KernelState,
+    iommu: number,
+  ): { iommu: number; dev: number; ssid: number; safe: boolean }[];
 }

@@ -1,0 +1,102 @@
+/** Step properties: what one call may change (reference section 13, items 6, 10, 11, 17, 18, 20). */
+import type { Observation } from '../observe.js';
+import { type ActionInvariant, IOMMU_C } from './types.js';
+
+function groupOfDev(o: Observation, dev: number): number {
+  const names: string[] = [];
+  for (const d of o.scenario.devices) if (!names.includes(d.group)) names.push(d.group);
+  return names.indexOf(o.scenario.devices[dev].group);
+}
+
+export const NoStealing: ActionInvariant = {
+  id: 'NoStealing',
+  statement:
+    'iommu_attach_device and iommu_attach_group succeed only from the default or the blocking domain.',
+  citation: `${IOMMU_C}: __iommu_attach_group`,
+  holds(before, ev, ret) {
+    if ((ev.type !== 'iommu_attach_device' && ev.type !== 'iommu_attach_group') || ret !== 0)
+      return null;
+    const g = ev.group ?? groupOfDev(before, ev.dev ?? 0);
+    const gr = before.groups[g];
+    if (gr.domain !== gr.default_domain && gr.domain !== gr.blocking_domain)
+      return `attach succeeded on group ${g} while another domain was attached`;
+    return null;
+  },
+};
+
+export const FailedPasidAttachLeavesNoTrace: ActionInvariant = {
+  id: 'FailedPasidAttachLeavesNoTrace',
+  statement:
+    'A failed PASID attach or replace leaves the pasid_array entry and the hardware routes of that PASID as they were.',
+  citation: `${IOMMU_C}: iommu_attach_device_pasid, __iommu_set_group_pasid`,
+  holds(before, ev, ret, after) {
+    if (
+      (ev.type !== 'iommu_attach_device_pasid' && ev.type !== 'iommu_replace_device_pasid') ||
+      ret === 0
+    )
+      return null;
+    const g = groupOfDev(before, ev.dev ?? 0);
+    const pasid = ev.pasid ?? 0;
+    const b = before.groups[g].pasids.find((e) => e.pasid === pasid);
+    const a = after.groups[g].pasids.find((e) => e.pasid === pasid);
+    if (b?.domain !== a?.domain) return `failed ${ev.type} changed pasid_array[${pasid}]`;
+    if (pasid <= 0) return null;
+    for (let dev = 0; dev < before.scenario.devices.length; dev++) {
+      if (groupOfDev(before, dev) !== g) continue;
+      if (JSON.stringify(before.route(dev, pasid)) !== JSON.stringify(after.route(dev, pasid)))
+        return `failed ${ev.type} changed the hardware route of device ${dev} PASID ${pasid}`;
+    }
+    return null;
+  },
+};
+
+export const ClaimNeedsNoPasids: ActionInvariant = {
+  id: 'ClaimNeedsNoPasids',
+  statement: 'An explicit DMA-ownership claim succeeds only on a group with no PASID attached.',
+  citation: `${IOMMU_C}: __iommu_take_dma_ownership`,
+  holds(before, ev, ret, after) {
+    if (
+      (ev.type !== 'iommu_group_claim_dma_owner' && ev.type !== 'iommu_device_claim_dma_owner') ||
+      ret !== 0
+    )
+      return null;
+    const g = ev.group ?? groupOfDev(before, ev.dev ?? 0);
+    if (
+      before.view.groups[g].owner === null &&
+      after.view.groups[g].owner !== null &&
+      before.groups[g].pasids.length > 0
+    ) {
+      return `group ${g} was claimed with ${before.groups[g].pasids.length} PASID(s) attached`;
+    }
+    return null;
+  },
+};
+
+export const SysfsChangeNeedsNoUsers: ActionInvariant = {
+  id: 'SysfsChangeNeedsNoUsers',
+  statement:
+    'A sysfs type write that replaces the default domain succeeds only when no driver or owner uses the group; the live DMA to DMA-FQ upgrade keeps the domain.',
+  citation: `${IOMMU_C}: iommu_group_store_type`,
+  holds(before, ev, ret, after) {
+    if (ev.type !== 'iommu_group_store_type' || typeof ret !== 'number' || ret < 0) return null;
+    const g = ev.group ?? 0;
+    if (before.groups[g].default_domain === after.groups[g].default_domain) return null;
+    if (before.view.groups[g].owner_cnt !== 0)
+      return `default domain of group ${g} replaced with owner_cnt ${before.view.groups[g].owner_cnt}`;
+    return null;
+  },
+};
+
+export const IommuUnmapIsSynchronous: ActionInvariant = {
+  id: 'IommuUnmapIsSynchronous',
+  statement: 'When iommu_unmap returns, the IOTLB holds nothing of the unmapped range.',
+  citation: `${IOMMU_C}: iommu_unmap`,
+  holds(_before, ev, ret, after) {
+    if (ev.type !== 'iommu_unmap' || typeof ret !== 'number' || ret <= 0) return null;
+    const lo = Math.floor((ev.iova ?? 0) / 4096);
+    const hi = lo + ret / 4096 - 1;
+    if (after.iotlb.some((e) => e.iova_pfn >= lo && e.iova_pfn <= hi))
+      return 'IOTLB still holds part of a range iommu_unmap returned';
+    return null;
+  },
+};

@@ -1,0 +1,162 @@
+/** DMA-API, IOTLB and isolation invariants (reference section 13, items 16, 18, 19; DMA isolation). */
+import type { DomainObs, Observation } from '../observe.js';
+import { devicesOf } from './groups.js';
+import { DMA_C, type Invariant, IOVA_C } from './types.js';
+
+const PAGE = 4096;
+
+function groupOfDev(o: Observation, dev: number): number {
+  const names: string[] = [];
+  for (const d of o.scenario.devices) if (!names.includes(d.group)) names.push(d.group);
+  return names.indexOf(o.scenario.devices[dev].group);
+}
+
+function translate(d: DomainObs, pfn: number): number {
+  for (const m of d.mappings)
+    if (pfn >= m.iova_pfn && pfn < m.iova_pfn + m.pages) return m.paddr_pfn + (pfn - m.iova_pfn);
+  return 0;
+}
+
+function awaiting(d: DomainObs, pfn: number): boolean {
+  return d.awaiting_invalidation.some(([lo, hi]) => pfn >= lo && pfn <= hi);
+}
+
+export const FqConsistency: Invariant = {
+  id: 'FqConsistency',
+  statement:
+    'An initialised DMA-API domain is DMA_FQ exactly when it has a flush queue; otherwise its type was demoted to DMA.',
+  citation: `${DMA_C}: iommu_dma_init_domain, iommu_dma_init_fq`,
+  holds(o) {
+    for (const d of o.domains) {
+      if (d.fq === null || !d.dma_initialised) continue;
+      if ((d.type === 'DMA_FQ') !== d.fq)
+        return `domain ${d.id} is ${d.type} with${d.fq ? '' : 'out'} a flush queue`;
+    }
+    return null;
+  },
+};
+
+export const LiveMappingsTranslate: Invariant = {
+  id: 'LiveMappingsTranslate',
+  statement:
+    'While a group is on its default domain, every live DMA-API mapping of its bound drivers reaches the mapped buffer.',
+  citation: `${DMA_C}: __iommu_dma_map; drivers/iommu/iommu.c: iommu_group_store_type`,
+  holds(o) {
+    for (const m of o.live_maps) {
+      const g = o.groups[groupOfDev(o, m.dev)];
+      if (g.domain !== g.default_domain || o.hw_updates.some((u) => u.dev === m.dev)) continue;
+      const want = o.buffer_pfn[m.buf];
+      const pages = Math.max(1, Math.ceil(m.size / PAGE));
+      for (let p = 0; p < pages; p++) {
+        const a = o.access(m.dev, Math.floor(m.iova / PAGE) + p, 0);
+        if (a.kind !== 'phys' || a.pfn !== want + p) {
+          return `device ${m.dev} IOVA 0x${(m.iova + p * PAGE).toString(16)} should reach buffer ${m.buf} but ${a.kind === 'fault' ? 'faults' : `reaches pfn 0x${a.pfn.toString(16)}`}`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
+export const IotlbCoherent: Invariant = {
+  id: 'IotlbCoherent',
+  statement:
+    'Every IOTLB entry belongs to a live domain and agrees with its page table, unless its IOVA is queued for invalidation.',
+  citation: `${DMA_C}: __iommu_dma_unmap, fq_ring_free_locked; drivers/iommu/iommu.c: iommu_domain_free`,
+  holds(o) {
+    for (const e of o.iotlb) {
+      const d = o.domains.find((x) => x.id === e.tag);
+      if (d === undefined)
+        return `IOTLB of IOMMU ${e.iommu} still holds IOVA pfn 0x${e.iova_pfn.toString(16)} of freed domain tag ${e.tag}`;
+      if (d.type === 'SVA') continue;
+      const now = translate(d, e.iova_pfn);
+      if (now === e.paddr_pfn) continue;
+      if (now !== 0)
+        return `IOTLB maps IOVA pfn 0x${e.iova_pfn.toString(16)} of domain ${d.id} to 0x${e.paddr_pfn.toString(16)}, its page table now says 0x${now.toString(16)}`;
+      if (!awaiting(d, e.iova_pfn))
+        return `IOTLB still translates unmapped IOVA pfn 0x${e.iova_pfn.toString(16)} of domain ${d.id} and no invalidation is pending`;
+    }
+    return null;
+  },
+};
+
+export const NoIovaReuseBeforeInvalidation: Invariant = {
+  id: 'NoIovaReuseBeforeInvalidation',
+  statement:
+    'An IOVA the IOTLB may still translate is never back in the allocator (free in the tree or in an rcache).',
+  citation: `${DMA_C}: __iommu_dma_unmap, queue_iova; ${IOVA_C}: free_iova_fast`,
+  holds(o) {
+    for (const e of o.iotlb) {
+      const d = o.domains.find((x) => x.id === e.tag);
+      if (d === undefined || d.iova === null || !d.dma_initialised) continue;
+      const inTree = d.iova.ranges.some(([lo, hi]) => e.iova_pfn >= lo && e.iova_pfn <= hi);
+      const cached = d.iova.cached.some((c) => e.iova_pfn >= c.pfn && e.iova_pfn < c.pfn + c.pages);
+      if (!inTree || cached)
+        return `IOVA pfn 0x${e.iova_pfn.toString(16)} of domain ${d.id} is ${cached ? 'in an rcache' : 'free'} while the IOTLB still translates it`;
+    }
+    return null;
+  },
+};
+
+export const DmaIsolation: Invariant = {
+  id: 'DmaIsolation',
+  statement:
+    "A device's access reaches only what its current domain or PASID entries map (identity reaches the address itself), or a translation still queued for invalidation.",
+  citation:
+    'drivers/iommu/iommu.c: __iommu_group_set_domain_internal ("DMA must only be able to access either new_domain or group->domain")',
+  holds(o) {
+    const probes = new Set<number>();
+    for (const m of o.live_maps) probes.add(Math.floor(m.iova / PAGE));
+    for (const p of o.buffer_pfn) probes.add(p);
+    for (const e of o.iotlb) probes.add(e.iova_pfn);
+    for (let dev = 0; dev < o.scenario.devices.length; dev++) {
+      if (o.hw_updates.some((u) => u.dev === dev)) continue;
+      const g = o.groups[groupOfDev(o, dev)];
+      const targets: [number, number][] = [
+        [0, g.domain],
+        ...g.pasids.map((e) => [e.pasid, e.domain] as [number, number]),
+      ];
+      for (const [pasid, did] of targets) {
+        const d = o.domains.find((x) => x.id === did);
+        if (d === undefined) continue;
+        for (const pfn of probes) {
+          const a = o.access(dev, pfn, pasid);
+          if (a.kind === 'fault') continue;
+          if (d.type === 'IDENTITY' && a.pfn === pfn) continue;
+          if (d.type === 'SVA') continue;
+          if (translate(d, pfn) === a.pfn) continue;
+          if (a.cached && awaiting(d, pfn)) continue;
+          return `device ${dev} PASID ${pasid} IOVA pfn 0x${pfn.toString(16)} reaches pfn 0x${a.pfn.toString(16)}, which its ${d.type} domain ${d.id} does not map`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
+export const BlockedMeansFault: Invariant = {
+  id: 'BlockedMeansFault',
+  statement: 'Every RID access of a device whose group sits on a blocked domain faults.',
+  citation: 'drivers/iommu/iommu.c: __iommu_group_alloc_blocking_domain',
+  holds(o) {
+    for (let g = 0; g < o.groups.length; g++) {
+      const d = o.domains.find((x) => x.id === o.groups[g].domain);
+      if (
+        d === undefined ||
+        (d.type !== 'BLOCKED' &&
+          !(o.groups[g].domain === o.groups[g].blocking_domain && d.mappings.length === 0))
+      )
+        continue;
+      for (const dev of devicesOf(o, g)) {
+        if (o.hw_updates.some((u) => u.dev === dev)) continue;
+        for (const pfn of o.buffer_pfn)
+          if (o.access(dev, pfn, 0).kind !== 'fault')
+            return `device ${dev} reaches pfn 0x${pfn.toString(16)} through a blocked domain`;
+        for (const m of o.live_maps)
+          if (o.access(dev, Math.floor(m.iova / PAGE), 0).kind !== 'fault')
+            return `device ${dev} reaches IOVA 0x${m.iova.toString(16)} through a blocked domain`;
+      }
+    }
+    return null;
+  },
+};

@@ -1,0 +1,112 @@
+/** PASID invariants (reference section 13, items 8, 9, 10, 12, 13). */
+import type { Observation } from '../observe.js';
+import { devicesOf } from './groups.js';
+import { type Invariant, IOMMU_C, SVA_C } from './types.js';
+
+function pasidCapable(o: Observation, dev: number): boolean {
+  const d = o.scenario.devices[dev];
+  const m = o.scenario.iommus.find((x) => x.name === d.iommu);
+  return Math.min(d.max_pasids, m?.max_pasids ?? 0) > 0;
+}
+
+function maxPasids(o: Observation, dev: number): number {
+  const d = o.scenario.devices[dev];
+  const m = o.scenario.iommus.find((x) => x.name === d.iommu);
+  return Math.min(d.max_pasids, m?.max_pasids ?? 0);
+}
+
+export const PasidRoutesToOneDomain: Invariant = {
+  id: 'PasidRoutesToOneDomain',
+  statement:
+    "Every (device, PASID) the hardware routes goes to exactly the domain the group's pasid_array holds for it, and nothing else is routed.",
+  citation: `${IOMMU_C}: iommu_attach_device_pasid`,
+  holds(o) {
+    for (let g = 0; g < o.groups.length; g++) {
+      for (const dev of devicesOf(o, g)) {
+        if (!pasidCapable(o, dev) || o.hw_updates.some((u) => u.dev === dev)) continue;
+        for (let pasid = 1; pasid < maxPasids(o, dev); pasid++) {
+          const want = o.groups[g].pasids.find((e) => e.pasid === pasid);
+          const r = o.route(dev, pasid);
+          if (want === undefined) {
+            if (r.kind !== 'abort')
+              return `device ${dev} PASID ${pasid} is routed (${r.kind}) with no pasid_array entry`;
+            continue;
+          }
+          const t = o.domains.find((d) => d.id === want.domain)?.type;
+          const ok =
+            (r.kind === 'translate' && r.domain === want.domain) ||
+            (t === 'IDENTITY' && r.kind === 'bypass');
+          if (!ok)
+            return `device ${dev} PASID ${pasid} routes to ${JSON.stringify(r)}, pasid_array holds domain ${want.domain}`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
+export const NoPasidZeroEntry: Invariant = {
+  id: 'NoPasidZeroEntry',
+  statement: 'IOMMU_NO_PASID (0) is the RID: no pasid_array entry is ever made for it.',
+  citation: `${IOMMU_C}: iommu_attach_device_pasid`,
+  holds(o) {
+    for (let g = 0; g < o.groups.length; g++)
+      if (o.groups[g].pasids.some((e) => e.pasid === 0)) return `group ${g} has a PASID 0 entry`;
+    return null;
+  },
+};
+
+export const PasidWithinRange: Invariant = {
+  id: 'PasidWithinRange',
+  statement: 'Every attached PASID is below max_pasids of each PASID-capable member of its group.',
+  citation: `${IOMMU_C}: iommu_attach_device_pasid`,
+  holds(o) {
+    for (let g = 0; g < o.groups.length; g++) {
+      for (const e of o.groups[g].pasids) {
+        for (const dev of devicesOf(o, g)) {
+          if (pasidCapable(o, dev) && e.pasid >= maxPasids(o, dev))
+            return `group ${g}: PASID ${e.pasid} >= max_pasids of device ${dev}`;
+        }
+      }
+    }
+    return null;
+  },
+};
+
+export const GlobalPasidSingleHolder: Invariant = {
+  id: 'GlobalPasidSingleHolder',
+  statement:
+    'A global PASID has exactly one holder (one mm or one driver allocation) and is in the global IDA while held.',
+  citation: `${IOMMU_C}: iommu_alloc_global_pasid`,
+  holds(o) {
+    const holders = new Map<number, number>();
+    for (const m of o.mms) if (m.pasid >= 0) holders.set(m.pasid, (holders.get(m.pasid) ?? 0) + 1);
+    for (const p of o.view.driver_pasids) holders.set(p, (holders.get(p) ?? 0) + 1);
+    for (const [p, n] of holders) {
+      if (n > 1) return `global PASID ${p} has ${n} holders`;
+      if (!o.ida.includes(p)) return `global PASID ${p} is held but not allocated in the IDA`;
+    }
+    return null;
+  },
+};
+
+export const GlobalPasidNotDeviceLocal: Invariant = {
+  id: 'GlobalPasidNotDeviceLocal',
+  statement:
+    "An mm's global PASID, wherever it is attached, holds that mm's SVA domain and never a device-local domain.",
+  citation: `${SVA_C}: iommu_sva_bind_device (reference 6.4: the core does not partition the PASID space)`,
+  holds(o) {
+    for (let mm = 0; mm < o.mms.length; mm++) {
+      const p = o.mms[mm].pasid;
+      if (p < 0) continue;
+      for (let g = 0; g < o.groups.length; g++) {
+        const e = o.groups[g].pasids.find((x) => x.pasid === p);
+        if (e === undefined) continue;
+        const d = o.domains.find((x) => x.id === e.domain);
+        if (d === undefined || d.type !== 'SVA' || d.sva_mm !== mm)
+          return `mm${mm}'s PASID ${p} holds a non-SVA domain in group ${g}`;
+      }
+    }
+    return null;
+  },
+};

@@ -1,0 +1,29 @@
+/**
+ * What the checker needs from a specification, whatever it is built from: an initial state, the
+ * transition for a kernel call (expected return and next state), the caller contract (which calls
+ * a correct caller may make now), and the abstract view conformance compares.
+ * machines/kernel.ts implements it with xstate statecharts.
+ */
+import type { KernelEvent } from './events.js';
+import type { SpecView } from './view.js';
+
+/**
+ * An expected return, normalised so that both sides can be compared:
+ *   a number or string   exactly that value (0, -16, "DMA\n", a PASID, a handle name);
+ *   "domain:<ref>"       an allocated or looked-up domain, by its DomainRef key ("domain:d0");
+ *   "IOVA"               dma_map_single succeeded (the number is the allocator's business);
+ *   "*"                  the spec does not predict this return (device_dma, iommu_iova_to_phys).
+ */
+export type SpecRet = number | string;
+export const ANY_RET = '*';
+export const IOVA_RET = 'IOVA';
+
+export interface SpecModel<S = unknown> {
+  readonly initial: S;
+  /** The expected return and the next state. */
+  step(s: S, ev: KernelEvent): { readonly ret: SpecRet; readonly next: S };
+  /** Whether a correct caller may make this call in this state (the explorer's event filter). */
+  allowed(s: S, ev: KernelEvent): boolean;
+  view(s: S): SpecView;
+  key(s: S): string;
+}

@@ -1,0 +1,23 @@
+/**
+ * The built-in scenarios. Each JSON file here is also an example of the public scenario format.
+ */
+import amdIgpuAudio from './amd-igpu-audio.json' with { type: 'json' };
+import mockUntrusted from './mock-untrusted.json' with { type: 'json' };
+import s390Ism from './s390-ism.json' with { type: 'json' };
+import smmuAndAmdIgpu from './smmu-and-amd-igpu.json' with { type: 'json' };
+import smmuDma from './smmu-dma.json' with { type: 'json' };
+import vtdPasid from './vtd-pasid.json' with { type: 'json' };
+import vtdRequireDirect from './vtd-require-direct.json' with { type: 'json' };
+
+/** Raw JSON, validated by parseScenario like any user file. */
+export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
+  'smmu-and-amd-igpu': smmuAndAmdIgpu,
+  'smmu-dma': smmuDma,
+  'vtd-pasid': vtdPasid,
+  'amd-igpu-audio': amdIgpuAudio,
+  's390-ism': s390Ism,
+  'mock-untrusted': mockUntrusted,
+  'vtd-require-direct': vtdRequireDirect,
+};
+
+export const BUILTIN_SCENARIO_NAMES = Object.keys(BUILTIN_SCENARIOS);

@@ -1,0 +1,160 @@
+/**
+ * The lockstep step, written once and used by every mode (explore, replay, path tests, random
+ * runs): the spec transition gives the expected return and next spec state, the emulator gives
+ * the actual ones; then conformance (returns equal, views equal) and every invariant.
+ */
+import type { KernelEvent, KernelRet } from '../../spec/events.js';
+import { ACTION_INVARIANTS, INVARIANTS } from '../../spec/invariants/index.js';
+import { ANY_RET, IOVA_RET, type SpecModel, type SpecRet } from '../../spec/model.js';
+import type { Observation } from '../../spec/observe.js';
+import type { Scenario } from '../../spec/scenario.js';
+import { viewKey } from '../../spec/view.js';
+import { reportHwUpdates } from '../drivers/index.js';
+import { type ConfigOptions, cloneKernelState, kernelStateKey } from '../kernel/state.js';
+import type { KernelConfig, KernelState } from '../kernel/types.js';
+import { abstractView, viewDomainName } from './abstraction.js';
+import { type Emulator, emuStep, type UserDomains } from './emulator.js';
+import { observe } from './observe.js';
+
+export interface ProductState {
+  readonly spec: unknown;
+  readonly emu: KernelState;
+  readonly users: UserDomains;
+}
+
+export interface Violation {
+  readonly invariant: string;
+  readonly citation: string;
+  readonly message: string;
+}
+
+export interface StepResult {
+  readonly next: ProductState;
+  readonly emuRet: KernelRet;
+  readonly specRet: SpecRet | null;
+  /** The emulator and the spec disagree (return or view). */
+  readonly divergence: string | null;
+  readonly violation: Violation | null;
+}
+
+export interface LockstepOptions extends ConfigOptions {
+  /** The spec to hold the emulator to; null checks the emulator against the invariants only. */
+  readonly spec?: SpecModel | null;
+  /** Only these invariants (all when absent). */
+  readonly invariants?: readonly string[];
+}
+
+export interface Lockstep {
+  readonly cfg: KernelConfig;
+  readonly initial: ProductState;
+  step(s: ProductState, ev: KernelEvent): StepResult;
+  /** The state invariants on one state. */
+  check(s: ProductState): Violation | null;
+  key(s: ProductState): string;
+  allowed(s: ProductState, ev: KernelEvent): boolean;
+}
+
+/** The emulator's return in the spec's normalised form (spec/model.ts SpecRet). */
+export function normaliseRet(
+  cfg: KernelConfig,
+  st: KernelState,
+  users: UserDomains,
+  ev: KernelEvent,
+  ret: KernelRet,
+): SpecRet {
+  switch (ev.type) {
+    case 'iommu_paging_domain_alloc':
+    case 'iommu_get_domain_for_dev': {
+      if (typeof ret !== 'number' || ret < 0) return ret;
+      return `domain:${viewDomainName(st, users, cfg.devices[ev.dev ?? 0].group, ret)}`;
+    }
+    case 'dma_map_single':
+      return typeof ret === 'number' ? IOVA_RET : ret;
+    case 'device_dma':
+    case 'iommu_iova_to_phys':
+    case 'iommu_unmap':
+    case 'iommu_unmap_fast':
+    case 'hw_step':
+    case 'fault_inject':
+      return ANY_RET;
+    default:
+      return ret;
+  }
+}
+
+export function createLockstep(
+  _scenario: Scenario,
+  emu: Emulator,
+  options: LockstepOptions = {},
+): Lockstep {
+  const cfg = emu.cfg;
+  const spec = options.spec ?? null;
+  const only = options.invariants ? new Set(options.invariants) : null;
+  const invariants = INVARIANTS.filter((i) => only === null || only.has(i.id));
+  const actions = ACTION_INVARIANTS.filter((i) => only === null || only.has(i.id));
+  const initial: ProductState = {
+    spec: spec === null ? null : spec.initial,
+    emu: emu.initial,
+    users: [],
+  };
+  const obs = (s: ProductState): Observation => observe(cfg, s.emu, s.users, reportHwUpdates);
+
+  function checkState(o: Observation): Violation | null {
+    for (const inv of invariants) {
+      const msg = inv.holds(o);
+      if (msg !== null) return { invariant: inv.id, citation: inv.citation, message: msg };
+    }
+    return null;
+  }
+
+  return {
+    cfg,
+    initial,
+    step(s, ev) {
+      const emuState = cloneKernelState(s.emu);
+      const r = emuStep(cfg, emuState, s.users, ev);
+      let divergence: string | null = null;
+      let specRet: SpecRet | null = null;
+      let specNext: unknown = null;
+      if (spec !== null) {
+        const t = spec.step(s.spec, ev);
+        specRet = t.ret;
+        specNext = t.next;
+        const got = normaliseRet(cfg, emuState, r.users, ev, r.ret);
+        if (t.ret !== ANY_RET && got !== t.ret) {
+          divergence = `${ev.type} returned ${JSON.stringify(got)} but the spec says ${JSON.stringify(t.ret)}`;
+        } else {
+          const ve = viewKey(abstractView(cfg, emuState, r.users));
+          const vs = viewKey(spec.view(specNext));
+          if (ve !== vs)
+            divergence = `after ${ev.type} the emulator's state ${ve} differs from the spec's ${vs}`;
+        }
+      }
+      const next: ProductState = { spec: specNext, emu: emuState, users: r.users };
+      let violation: Violation | null = null;
+      if (divergence === null) {
+        const after = obs(next);
+        violation = checkState(after);
+        if (violation === null && actions.length > 0) {
+          const before = obs(s);
+          for (const a of actions) {
+            const msg = a.holds(before, ev, r.ret, after);
+            if (msg !== null) {
+              violation = { invariant: a.id, citation: a.citation, message: msg };
+              break;
+            }
+          }
+        }
+      }
+      return { next, emuRet: r.ret, specRet, divergence, violation };
+    },
+    check: (s) => checkState(obs(s)),
+    key(s) {
+      const sk = spec === null ? '' : spec.key(s.spec);
+      return `${sk}|${s.users.join(',')}|${kernelStateKey(s.emu)}`;
+    },
+    allowed: (s, ev) => (spec === null ? true : spec.allowed(s.spec, ev)),
+  };
+}
+
+export { cloneKernelState };

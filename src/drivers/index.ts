@@ -1,0 +1,33 @@
+/** The driver profile behind each IOMMU instance of a scenario. */
+import type { HwUpdateObs } from '../../spec/observe.js';
+import type { IommuInstance, IommuOps, KernelConfig, KernelState } from '../kernel/types.js';
+import { amdOps } from './amd.js';
+import { armSmmuV3Ops } from './arm-smmu-v3/index.js';
+import { intelVtdOps } from './intel-vtd.js';
+import { mockOps } from './mock.js';
+import { s390Ops } from './s390.js';
+
+export function opsFor(iommu: IommuInstance): IommuOps {
+  switch (iommu.driver) {
+    case 'arm-smmu-v3':
+      return armSmmuV3Ops(iommu.index);
+    case 'intel-vtd':
+      return intelVtdOps(iommu.index);
+    case 'amd':
+      return amdOps(iommu.index);
+    case 's390':
+      return s390Ops(iommu.index);
+    case 'mock':
+      return mockOps(iommu.index);
+  }
+}
+
+/** In-flight hardware entry updates (hw_steps mode), for the HitlessEntryUpdate invariant. */
+export function reportHwUpdates(cfg: KernelConfig, st: KernelState): HwUpdateObs[] {
+  const out: HwUpdateObs[] = [];
+  for (const m of cfg.iommus) {
+    const ops = cfg.ops[m.index];
+    if (ops.pendingUpdates !== undefined) out.push(...ops.pendingUpdates(cfg, st, m.index));
+  }
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * A driver profile: what distinguishes one IOMMU driver from another at the core's interface
+ * (static identity/blocked domains, def_domain_type, which domain types have set_dev_pasid,
+ * SVA support) plus its hardware tables. Drivers that keep plain [kind, domain] tables share
+ * `tableOps`; SMMUv3 brings its own STE/CD encoding.
+ */
+import {
+  IOMMU_DOMAIN_BLOCKED,
+  IOMMU_DOMAIN_IDENTITY,
+  IOMMU_DOMAIN_SVA,
+} from '../../spec/domain-types.js';
+import { EINVAL } from '../../spec/errno.js';
+import type { DriverName, IommuCap } from '../../spec/scenario.js';
+import type { HwRoute, IommuOps, KernelConfig, KernelState } from '../kernel/types.js';
+import { iotlbInvalidateTag } from './iotlb.js';
+import {
+  abortEntry,
+  bypassEntry,
+  entryRoute,
+  pasidSlot,
+  translateEntry,
+  writePasidSlot,
+} from './table.js';
+
+export type DomainKind = 'paging' | 'identity' | 'blocked' | 'sva';
+
+/** Which kind of domain ops a domain type gets. */
+export function domainKind(type: number): DomainKind {
+  if (type === IOMMU_DOMAIN_IDENTITY) return 'identity';
+  if (type === IOMMU_DOMAIN_BLOCKED) return 'blocked';
+  if (type === IOMMU_DOMAIN_SVA) return 'sva';
+  return 'paging';
+}
+
+export interface DriverProfile {
+  readonly driver: DriverName;
+  has_identity_domain(cfg: KernelConfig, iommu: number): boolean;
+  readonly has_blocked_domain: boolean;
+  def_domain_type(cfg: KernelConfig, dev: number): number;
+  /** Kinds of domain whose ops have set_dev_pasid ('blocked': PASID removal works). */
+  readonly set_dev_pasid: readonly DomainKind[];
+  readonly supports_sva: boolean;
+  readonly supports_alloc_pasid: boolean;
+}
+
+/** The scenario's caps for the device's IOMMU (device_iommu_capable). */
+export function capableFromScenario(
+  cfg: KernelConfig,
+  dev: number,
+  cap: IommuCap,
+  iommu: number,
+): boolean {
+  const m = dev >= 0 ? cfg.devices[dev].iommu : iommu;
+  return cfg.iommus[m].caps.includes(cap);
+}
+
+/** The entry a domain programs: identity bypasses, blocked aborts, anything else translates. */
+export function entryFor(st: KernelState, domain: number): number[] {
+  const d = st.domains[domain];
+  if (d === null || d === undefined) return abortEntry();
+  if (d.type === IOMMU_DOMAIN_IDENTITY) return bypassEntry();
+  if (d.type === IOMMU_DOMAIN_BLOCKED) return abortEntry();
+  return translateEntry(domain);
+}
+
+/** The driver's own domain_free: invalidate the domain's hardware tag before the id is reused. */
+export function freeDomainTag(cfg: KernelConfig, st: KernelState, domain: number): void {
+  const d = st.domains[domain];
+  if (d === null || d === undefined) return;
+  if (cfg.mutants.has('missed-invalidation-on-free')) return;
+  iotlbInvalidateTag(cfg, st, d.iommu, domain);
+}
+
+/** Driver ops over plain [kind, domain] tables: VT-d, AMD, s390 and the mock. */
+export function tableOps(p: DriverProfile, iommuIndex: number): IommuOps {
+  return {
+    driver: p.driver,
+    has_identity_domain: (cfg, iommu) => p.has_identity_domain(cfg, iommu),
+    has_blocked_domain: p.has_blocked_domain,
+    def_domain_type: (cfg, dev) => p.def_domain_type(cfg, dev),
+    capable: (cfg, dev, cap) => capableFromScenario(cfg, dev, cap, iommuIndex),
+    supports_alloc_pasid: () => p.supports_alloc_pasid,
+    supports_set_dev_pasid: (type) => p.set_dev_pasid.includes(domainKind(type)),
+    supports_sva: p.supports_sva,
+    attach_dev(cfg, st, domain, dev) {
+      if (st.domains[domain]!.iommu !== cfg.devices[dev].iommu) return -EINVAL;
+      st.hwdev[dev].rid = entryFor(st, domain);
+      return 0;
+    },
+    set_dev_pasid(cfg, st, domain, dev, pasid, _old) {
+      const d = st.domains[domain]!;
+      if (d.iommu !== cfg.devices[dev].iommu) return -EINVAL;
+      if (pasid >= cfg.devices[dev].max_pasids) return -EINVAL;
+      writePasidSlot(st, dev, pasid, d.type === IOMMU_DOMAIN_BLOCKED ? null : entryFor(st, domain));
+      return 0;
+    },
+    domain_free: freeDomainTag,
+    flush_iotlb_all(cfg, st, domain) {
+      iotlbInvalidateTag(cfg, st, st.domains[domain]!.iommu, domain);
+    },
+    walk(_cfg, st, dev, pasid): HwRoute {
+      const h = st.hwdev[dev];
+      if (pasid === 0) return entryRoute(h.rid);
+      return entryRoute(pasidSlot(h, pasid)?.entry);
+    },
+  };
+}
