@@ -7,18 +7,8 @@
  * which the scenario format does not describe: no preference here.
  */
 import type { IommuOps } from '../kernel/types.js';
-import { type DriverProfile, tableOps } from './profile.js';
-
-export const intelVtdProfile: DriverProfile = {
-  driver: 'intel-vtd',
-  has_identity_domain: () => true,
-  has_blocked_domain: true,
-  def_domain_type: () => 0,
-  set_dev_pasid: ['paging', 'identity', 'blocked', 'sva'],
-  supports_sva: true,
-  supports_alloc_pasid: true,
-};
+import { tableOps } from './profile.js';
 
 export function intelVtdOps(iommu: number): IommuOps {
-  return tableOps(intelVtdProfile, iommu);
+  return tableOps('intel-vtd', iommu);
 }

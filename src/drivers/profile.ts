@@ -1,14 +1,13 @@
 /**
- * A driver profile: what distinguishes one IOMMU driver from another at the core's interface
- * (static identity/blocked domains, def_domain_type, which domain types have set_dev_pasid,
- * SVA support) plus its hardware tables. Drivers that keep plain [kind, domain] tables share
- * `tableOps`; SMMUv3 brings its own STE/CD encoding.
+ * Driver ops over the facts of spec/drivers.ts plus a hardware table. Drivers that keep plain
+ * [kind, domain] tables share `tableOps`; SMMUv3 brings its own STE/CD encoding.
  */
 import {
   IOMMU_DOMAIN_BLOCKED,
   IOMMU_DOMAIN_IDENTITY,
   IOMMU_DOMAIN_SVA,
 } from '../../spec/domain-types.js';
+import { DRIVER_FACTS, type DriverFacts, domainKind } from '../../spec/drivers.js';
 import { EINVAL } from '../../spec/errno.js';
 import type { DriverName, IommuCap } from '../../spec/scenario.js';
 import type { HwRoute, IommuOps, KernelConfig, KernelState } from '../kernel/types.js';
@@ -21,27 +20,6 @@ import {
   translateEntry,
   writePasidSlot,
 } from './table.js';
-
-export type DomainKind = 'paging' | 'identity' | 'blocked' | 'sva';
-
-/** Which kind of domain ops a domain type gets. */
-export function domainKind(type: number): DomainKind {
-  if (type === IOMMU_DOMAIN_IDENTITY) return 'identity';
-  if (type === IOMMU_DOMAIN_BLOCKED) return 'blocked';
-  if (type === IOMMU_DOMAIN_SVA) return 'sva';
-  return 'paging';
-}
-
-export interface DriverProfile {
-  readonly driver: DriverName;
-  has_identity_domain(cfg: KernelConfig, iommu: number): boolean;
-  readonly has_blocked_domain: boolean;
-  def_domain_type(cfg: KernelConfig, dev: number): number;
-  /** Kinds of domain whose ops have set_dev_pasid ('blocked': PASID removal works). */
-  readonly set_dev_pasid: readonly DomainKind[];
-  readonly supports_sva: boolean;
-  readonly supports_alloc_pasid: boolean;
-}
 
 /** The scenario's caps for the device's IOMMU (device_iommu_capable). */
 export function capableFromScenario(
@@ -72,12 +50,14 @@ export function freeDomainTag(cfg: KernelConfig, st: KernelState, domain: number
 }
 
 /** Driver ops over plain [kind, domain] tables: VT-d, AMD, s390 and the mock. */
-export function tableOps(p: DriverProfile, iommuIndex: number): IommuOps {
+export function tableOps(driver: DriverName, iommuIndex: number): IommuOps {
+  const p: DriverFacts = DRIVER_FACTS[driver];
   return {
-    driver: p.driver,
-    has_identity_domain: (cfg, iommu) => p.has_identity_domain(cfg, iommu),
+    driver,
+    has_identity_domain: (cfg, iommu) => p.has_identity_domain(cfg.scenario.iommus[iommu]),
     has_blocked_domain: p.has_blocked_domain,
-    def_domain_type: (cfg, dev) => p.def_domain_type(cfg, dev),
+    def_domain_type: (cfg, dev) =>
+      p.def_domain_type(cfg.scenario, cfg.scenario.devices[dev], cfg.devices[dev].max_pasids),
     capable: (cfg, dev, cap) => capableFromScenario(cfg, dev, cap, iommuIndex),
     supports_alloc_pasid: () => p.supports_alloc_pasid,
     supports_set_dev_pasid: (type) => p.set_dev_pasid.includes(domainKind(type)),

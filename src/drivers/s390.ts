@@ -5,18 +5,8 @@
  * IOMMU lacks IOMMU_CAP_DEFERRED_FLUSH (ISM, 53f8e9ad7653) fall back to strict DMA.
  */
 import type { IommuOps } from '../kernel/types.js';
-import { type DriverProfile, tableOps } from './profile.js';
-
-export const s390Profile: DriverProfile = {
-  driver: 's390',
-  has_identity_domain: (cfg, iommu) => cfg.iommus[iommu].rtr_avail,
-  has_blocked_domain: true,
-  def_domain_type: () => 0,
-  set_dev_pasid: [],
-  supports_sva: false,
-  supports_alloc_pasid: false,
-};
+import { tableOps } from './profile.js';
 
 export function s390Ops(iommu: number): IommuOps {
-  return tableOps(s390Profile, iommu);
+  return tableOps('s390', iommu);
 }
