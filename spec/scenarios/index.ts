@@ -6,8 +6,11 @@ import mockUntrusted from './mock-untrusted.json' with { type: 'json' };
 import s390Ism from './s390-ism.json' with { type: 'json' };
 import smmuAndAmdIgpu from './smmu-and-amd-igpu.json' with { type: 'json' };
 import smmuDma from './smmu-dma.json' with { type: 'json' };
+import smmuHitless from './smmu-hitless.json' with { type: 'json' };
+import vtdDmaStrict from './vtd-dma-strict.json' with { type: 'json' };
 import vtdPasid from './vtd-pasid.json' with { type: 'json' };
 import vtdRequireDirect from './vtd-require-direct.json' with { type: 'json' };
+import vtdSva from './vtd-sva.json' with { type: 'json' };
 
 /** Raw JSON, validated by parseScenario like any user file. */
 export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
@@ -18,6 +21,9 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
   's390-ism': s390Ism,
   'mock-untrusted': mockUntrusted,
   'vtd-require-direct': vtdRequireDirect,
+  'vtd-dma-strict': vtdDmaStrict,
+  'vtd-sva': vtdSva,
+  'smmu-hitless': smmuHitless,
 };
 
 export const BUILTIN_SCENARIO_NAMES = Object.keys(BUILTIN_SCENARIOS);

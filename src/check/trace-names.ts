@@ -53,7 +53,7 @@ export function resolveStep(
   if (a.size !== undefined) ev.size = a.size as number;
   if (a.op !== undefined) ev.op = a.op as FaultOp;
   if (a.domain !== undefined) {
-    const ref = names.domains.get(a.domain as string);
+    const ref = names.domains.get(a.domain as string) ?? builtinDomainName(scenario, a.domain as string);
     if (ref === undefined)
       return inputError(
         where(step, 'domain'),
@@ -92,6 +92,20 @@ export function resolveStep(
     }
   }
   return { ok: true, value: ev };
+}
+
+/**
+ * Built-in domain names a trace may use without binding them: `default:<group>` and
+ * `blocking:<group>`, the group's default or blocking domain at the time of the call.
+ */
+export function builtinDomainName(scenario: Scenario, name: string): DomainRef | undefined {
+  const m = /^(default|blocking):(.+)$/.exec(name);
+  if (m === null) return undefined;
+  const groups: string[] = [];
+  for (const d of scenario.devices) if (!groups.includes(d.group)) groups.push(d.group);
+  const group = groups.indexOf(m[2]);
+  if (group < 0) return undefined;
+  return { kind: m[1] as 'default' | 'blocking', group };
 }
 
 /** Classify an emulator domain id the way a caller would hold it. */
