@@ -1,7 +1,9 @@
 /**
  * The built-in scenarios. Each JSON file here is also an example of the public scenario format.
  */
+
 import amdIgpuAudio from './amd-igpu-audio.json' with { type: 'json' };
+import largeMixed from './large/large-mixed.json' with { type: 'json' };
 import mockUntrusted from './mock-untrusted.json' with { type: 'json' };
 import s390Ism from './s390-ism.json' with { type: 'json' };
 import smmuAndAmdIgpu from './smmu-and-amd-igpu.json' with { type: 'json' };
@@ -27,3 +29,8 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
 };
 
 export const BUILTIN_SCENARIO_NAMES = Object.keys(BUILTIN_SCENARIOS);
+
+/** Scenarios too large to exhaust, for `simulate` (random runs); `explore` skips them by default. */
+export const SIMULATION_SCENARIOS: Readonly<Record<string, unknown>> = {
+  'large-mixed': largeMixed,
+};

@@ -24,7 +24,12 @@ function groupName(s: Scenario, g: number): string {
 }
 
 /** Re-run `path` and write it as trace steps. */
-export function buildTrace(scenario: Scenario, scenarioRef: string | Scenario, ls: Lockstep, path: readonly KernelEvent[]): TraceJson {
+export function buildTrace(
+  scenario: Scenario,
+  scenarioRef: string | Scenario,
+  ls: Lockstep,
+  path: readonly KernelEvent[],
+): TraceJson {
   let s: ProductState = ls.initial;
   const steps: TraceStepJson[] = [];
   /** Names of live mappings per device, in the order the emulator lists them. */
@@ -33,7 +38,10 @@ export function buildTrace(scenario: Scenario, scenarioRef: string | Scenario, l
   for (const ev of path) {
     const step: Record<string, string | number | null> = { call: ev.type };
     if (ev.domain !== undefined) {
-      step.domain = ev.domain.kind === 'user' ? `d${ev.domain.slot}` : `${ev.domain.kind}:${groupName(scenario, ev.domain.group)}`;
+      step.domain =
+        ev.domain.kind === 'user'
+          ? `d${ev.domain.slot}`
+          : `${ev.domain.kind}:${groupName(scenario, ev.domain.group)}`;
     }
     if (ev.dev !== undefined) step.dev = scenario.devices[ev.dev].name;
     if (ev.group !== undefined) step.group = groupName(scenario, ev.group);
@@ -67,8 +75,14 @@ export function buildTrace(scenario: Scenario, scenarioRef: string | Scenario, l
     } else {
       step.expect = ret;
     }
-    if (ev.type === 'dma_unmap_single' && ev.dev !== undefined && ev.map !== undefined) mapNames[ev.dev].splice(ev.map, 1);
-    if (ev.type === 'device_release_driver' && ev.dev !== undefined && r.next.emu.devices[ev.dev].maps.length === 0) mapNames[ev.dev] = [];
+    if (ev.type === 'dma_unmap_single' && ev.dev !== undefined && ev.map !== undefined)
+      mapNames[ev.dev].splice(ev.map, 1);
+    if (
+      ev.type === 'device_release_driver' &&
+      ev.dev !== undefined &&
+      r.next.emu.devices[ev.dev].maps.length === 0
+    )
+      mapNames[ev.dev] = [];
     steps.push(step as TraceStepJson);
     s = r.next;
   }

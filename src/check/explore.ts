@@ -7,8 +7,13 @@ import type { KernelEvent } from '../../spec/events.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { buildTrace, type TraceJson } from './counterexample.js';
 import { bootEmulator } from './emulator.js';
-import { createLockstep, type Lockstep, type LockstepOptions, type ProductState } from './lockstep.js';
-import { staticUniverse, stateEvents } from './universe.js';
+import {
+  createLockstep,
+  type Lockstep,
+  type LockstepOptions,
+  type ProductState,
+} from './lockstep.js';
+import { stateEvents, staticUniverse } from './universe.js';
 
 export interface ExploreOptions extends LockstepOptions {
   /** Stop (result "incomplete") after this many distinct states. */
@@ -63,11 +68,20 @@ function hwPending(s: ProductState): boolean {
 }
 
 /** The events a state offers: the caller contract and, while hardware writes are in flight, only DMA and syncs. */
-export function enabledEvents(scenario: Scenario, ls: Lockstep, universe: readonly KernelEvent[], s: ProductState): KernelEvent[] {
+export function enabledEvents(
+  scenario: Scenario,
+  ls: Lockstep,
+  universe: readonly KernelEvent[],
+  s: ProductState,
+): KernelEvent[] {
   const all = [...universe, ...stateEvents(scenario, s.emu, s.users)];
   const pending = hwPending(s);
   return all.filter((ev) => {
-    if (pending) return ev.type === 'device_dma' || (ev.type === 'hw_step' && s.emu.hw[ev.iommu ?? 0].pending.length > 0);
+    if (pending)
+      return (
+        ev.type === 'device_dma' ||
+        (ev.type === 'hw_step' && s.emu.hw[ev.iommu ?? 0].pending.length > 0)
+      );
     if (ev.type === 'hw_step') return false;
     return ls.allowed(s, ev);
   });
@@ -93,7 +107,13 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     for (let j = i; j > 0; j = parent[j]) out.push(parentEvent[j]!);
     return out.reverse();
   };
-  const finish = (result: ExploreResult['result'], findings: Finding[], transitions: number, depth: number, incomplete?: string): ExploreResult => ({
+  const finish = (
+    result: ExploreResult['result'],
+    findings: Finding[],
+    transitions: number,
+    depth: number,
+    incomplete?: string,
+  ): ExploreResult => ({
     scenario: scenario.name,
     result,
     states: seen.size,
@@ -106,7 +126,12 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
 
   const boot = ls.check(ls.initial);
   if (boot !== null) {
-    return finish('violation', [{ kind: 'violation', ...boot, step: -1, trace: buildTrace(scenario, ref, ls, []) }], 0, 0);
+    return finish(
+      'violation',
+      [{ kind: 'violation', ...boot, step: -1, trace: buildTrace(scenario, ref, ls, []) }],
+      0,
+      0,
+    );
   }
 
   let frontier: { s: ProductState; i: number }[] = [{ s: ls.initial, i: 0 }];
@@ -114,7 +139,8 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   let transitions = 0;
   let expanded = 0;
   while (frontier.length > 0) {
-    if (depth >= maxDepth) return finish('incomplete', [], transitions, depth, `depth bound ${maxDepth} reached`);
+    if (depth >= maxDepth)
+      return finish('incomplete', [], transitions, depth, `depth bound ${maxDepth} reached`);
     const next: { s: ProductState; i: number }[] = [];
     for (const { s, i } of frontier) {
       if (options.shouldStop?.()) return finish('incomplete', [], transitions, depth, 'stopped');
@@ -126,8 +152,20 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
           const path = pathTo(i, ev);
           const f: Finding =
             r.divergence !== null
-              ? { kind: 'divergence', invariant: 'Conformance', citation: 'spec and emulator must agree on every return and view', message: r.divergence, step: path.length - 1, trace: buildTrace(scenario, ref, ls, path) }
-              : { kind: 'violation', ...r.violation!, step: path.length - 1, trace: buildTrace(scenario, ref, ls, path) };
+              ? {
+                  kind: 'divergence',
+                  invariant: 'Conformance',
+                  citation: 'spec and emulator must agree on every return and view',
+                  message: r.divergence,
+                  step: path.length - 1,
+                  trace: buildTrace(scenario, ref, ls, path),
+                }
+              : {
+                  kind: 'violation',
+                  ...r.violation!,
+                  step: path.length - 1,
+                  trace: buildTrace(scenario, ref, ls, path),
+                };
           return finish('violation', [f], transitions, depth + 1);
         }
         const k = ls.key(r.next);
@@ -137,10 +175,18 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
         parent.push(i);
         parentEvent.push(ev);
         next.push({ s: r.next, i: idx });
-        if (seen.size >= maxStates) return finish('incomplete', [], transitions, depth + 1, `state bound ${maxStates} reached`);
+        if (seen.size >= maxStates)
+          return finish(
+            'incomplete',
+            [],
+            transitions,
+            depth + 1,
+            `state bound ${maxStates} reached`,
+          );
       }
       expanded++;
-      if (options.onProgress && expanded % every === 0) options.onProgress({ states: seen.size, transitions, depth, queued: next.length });
+      if (options.onProgress && expanded % every === 0)
+        options.onProgress({ states: seen.size, transitions, depth, queued: next.length });
     }
     frontier = next;
     if (next.length > 0) depth++;

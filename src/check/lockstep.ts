@@ -13,7 +13,7 @@ import { reportHwUpdates } from '../drivers/index.js';
 import { type ConfigOptions, cloneKernelState, kernelStateKey } from '../kernel/state.js';
 import type { KernelConfig, KernelState } from '../kernel/types.js';
 import { abstractView, viewDomainName } from './abstraction.js';
-import { type Emulator, emuStep, type UserDomains } from './emulator.js';
+import { type Emulator, emuStep, resolveDomain, type UserDomains } from './emulator.js';
 import { observe } from './observe.js';
 
 export interface ProductState {
@@ -153,7 +153,15 @@ export function createLockstep(
       const sk = spec === null ? '' : spec.key(s.spec);
       return `${sk}|${s.users.join(',')}|${kernelStateKey(s.emu)}`;
     },
-    allowed: (s, ev) => (spec === null ? true : spec.allowed(s.spec, ev)),
+    allowed(s, ev) {
+      // A call naming a domain the caller does not hold (a free slot, a NULL blocking domain) is
+      // not a call anyone can make, whatever the spec says.
+      if (ev.domain !== undefined) {
+        const id = resolveDomain(s.emu, s.users, ev);
+        if (id < 0 || s.emu.domains[id] === null || s.emu.domains[id] === undefined) return false;
+      }
+      return spec === null ? true : spec.allowed(s.spec, ev);
+    },
   };
 }
 

@@ -53,7 +53,8 @@ export function resolveStep(
   if (a.size !== undefined) ev.size = a.size as number;
   if (a.op !== undefined) ev.op = a.op as FaultOp;
   if (a.domain !== undefined) {
-    const ref = names.domains.get(a.domain as string) ?? builtinDomainName(scenario, a.domain as string);
+    const ref =
+      names.domains.get(a.domain as string) ?? builtinDomainName(scenario, a.domain as string);
     if (ref === undefined)
       return inputError(
         where(step, 'domain'),

@@ -77,7 +77,8 @@ export function staticUniverse(scenario: Scenario): KernelEvent[] {
         add({ type: 'iommu_replace_device_pasid', domain, dev, pasid, handle: `h${pasid}` });
       }
     }
-    for (const mm of mms) add({ type: 'iommu_sva_bind_device', dev, mm, handle: `sva:${dev}:${mm}` });
+    for (const mm of mms)
+      add({ type: 'iommu_sva_bind_device', dev, mm, handle: `sva:${dev}:${mm}` });
     for (const buf of bufs) add({ type: 'dma_map_single', dev, buf });
   }
   for (const group of groups) {
@@ -91,11 +92,14 @@ export function staticUniverse(scenario: Scenario): KernelEvent[] {
       add({ type: 'iommu_group_replace_domain', group, domain });
     }
   }
-  for (let slot = 0; slot < b.domains; slot++) add({ type: 'iommu_domain_free', domain: { kind: 'user', slot } });
+  for (let slot = 0; slot < b.domains; slot++)
+    add({ type: 'iommu_domain_free', domain: { kind: 'user', slot } });
   for (const pasid of b.pasids) add({ type: 'iommu_free_global_pasid', pasid });
   for (const mm of mms) add({ type: 'mm_pasid_drop', mm });
-  for (const dev of devs) for (const mm of mms) add({ type: 'iommu_sva_unbind_device', handle: `sva:${dev}:${mm}` });
-  for (const dev of devs) for (const mm of mms) add({ type: 'iommu_sva_get_pasid', handle: `sva:${dev}:${mm}` });
+  for (const dev of devs)
+    for (const mm of mms) add({ type: 'iommu_sva_unbind_device', handle: `sva:${dev}:${mm}` });
+  for (const dev of devs)
+    for (const mm of mms) add({ type: 'iommu_sva_get_pasid', handle: `sva:${dev}:${mm}` });
   add({ type: 'fq_flush_timeout' });
   scenario.iommus.forEach((_, iommu) => add({ type: 'hw_step', iommu }));
   for (const op of b.faults) add({ type: 'fault_inject', op });
@@ -103,7 +107,11 @@ export function staticUniverse(scenario: Scenario): KernelEvent[] {
 }
 
 /** Events that name a live mapping of a device: unmap it, or let the device access it. */
-export function stateEvents(scenario: Scenario, st: KernelState, _users: UserDomains): KernelEvent[] {
+export function stateEvents(
+  scenario: Scenario,
+  st: KernelState,
+  _users: UserDomains,
+): KernelEvent[] {
   const calls = new Set(exploredCalls(scenario));
   const out: KernelEvent[] = [];
   for (let dev = 0; dev < st.devices.length; dev++) {

@@ -1,10 +1,10 @@
 /** Reading the public formats from disk: the only file access outside tests. */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { inputError, type Parsed } from '../../spec/input-error.js';
 import { parseScenario, parseTraceFile } from '../../spec/parse.js';
 import type { Scenario } from '../../spec/scenario.js';
-import { BUILTIN_SCENARIOS } from '../../spec/scenarios/index.js';
+import { BUILTIN_SCENARIOS, SIMULATION_SCENARIOS } from '../../spec/scenarios/index.js';
 import type { TraceFile } from '../../spec/trace.js';
 
 export function readJson(path: string, what: string): Parsed<unknown> {
@@ -22,15 +22,29 @@ export function readJson(path: string, what: string): Parsed<unknown> {
   }
 }
 
+/** Write a text file (creating its folder); returns an error message, or null. */
+export function writeText(path: string, text: string): string | null {
+  try {
+    mkdirSync(dirname(resolve(path)), { recursive: true });
+    writeFileSync(path, text);
+    return null;
+  } catch (e) {
+    return `cannot write ${path}: ${(e as Error).message}`;
+  }
+}
+
 /** A built-in scenario name, or a path to a scenario file. */
 export function loadScenario(nameOrPath: string, baseDir = process.cwd()): Parsed<Scenario> {
   if (Object.hasOwn(BUILTIN_SCENARIOS, nameOrPath))
     return parseScenario(BUILTIN_SCENARIOS[nameOrPath], `scenario ${nameOrPath}`);
+  if (Object.hasOwn(SIMULATION_SCENARIOS, nameOrPath)) {
+    return parseScenario(SIMULATION_SCENARIOS[nameOrPath], `scenario ${nameOrPath}`);
+  }
   const looksLikePath = nameOrPath.includes('/') || nameOrPath.endsWith('.json');
   if (!looksLikePath) {
     return inputError(
       '--scenario',
-      `no built-in scenario "${nameOrPath}" (built-in: ${Object.keys(BUILTIN_SCENARIOS).join(', ')}); give a path to use a file`,
+      `no built-in scenario "${nameOrPath}" (built-in: ${[...Object.keys(BUILTIN_SCENARIOS), ...Object.keys(SIMULATION_SCENARIOS)].join(', ')}); give a path to use a file`,
     );
   }
   const path = resolve(baseDir, nameOrPath);

@@ -1,8 +1,10 @@
 /** iommu-spec: the command line. The only module that touches process, files and the console. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { runExplore } from './commands/explore.js';
+import { type ExploreCliOptions, runExplore } from './commands/explore.js';
 import { runMutants, runScenarios } from './commands/list.js';
 import { runReplay } from './commands/replay.js';
+import { runSchema } from './commands/schema.js';
+import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
 import { EXIT, processOutput } from './output.js';
 
 function positiveInt(flag: string): (v: string) => number {
@@ -11,6 +13,15 @@ function positiveInt(flag: string): (v: string) => number {
     if (!/^\d+$/.test(v) || !Number.isSafeInteger(n) || n < 1) {
       throw new InvalidArgumentError(`${flag} takes a positive whole number, not "${v}"`);
     }
+    return n;
+  };
+}
+
+function nonNegativeInt(flag: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (!/^\d+$/.test(v) || !Number.isSafeInteger(n))
+      throw new InvalidArgumentError(`${flag} takes a whole number, not "${v}"`);
     return n;
   };
 }
@@ -51,12 +62,53 @@ export function main(argv: readonly string[]): number {
     .option('--scenario <name|path>', 'a built-in scenario name or a scenario file')
     .option('--variant <name>', 'a design variant')
     .addOption(new Option('--mutant <name...>', 'enable seeded bugs in the emulator'))
-    .addOption(new Option('--max-states <n>', 'stop after this many distinct states (exit 3)').argParser(positiveInt('--max-states')))
-    .addOption(new Option('--max-memory <MiB>', 'stop cleanly when the heap passes this size (exit 3)').argParser(positiveInt('--max-memory')))
+    .addOption(
+      new Option('--max-states <n>', 'stop after this many distinct states (exit 3)').argParser(
+        positiveInt('--max-states'),
+      ),
+    )
+    .addOption(
+      new Option(
+        '--max-memory <MiB>',
+        'stop cleanly when the heap passes this size (exit 3)',
+      ).argParser(positiveInt('--max-memory')),
+    )
     .option('--no-progress', 'no progress bar')
+    .option('--junit <file>', 'also write JUnit XML (one case per scenario and invariant)')
+    .option('--ktap', 'print KTAP, the format kernel CI reads, instead of text')
     .option('--json', 'machine output')
-    .action((opts: { scenario?: string; variant?: string; mutant?: string[]; maxStates?: number; maxMemory?: number; json?: boolean; progress?: boolean }) => {
+    .action((opts: ExploreCliOptions) => {
       code = runExplore(opts, out);
+    });
+
+  program
+    .command('simulate')
+    .description('fast-check random runs with shrinking, for scenarios too large to exhaust')
+    .option('--scenario <name|path>', 'a scenario (default: large-mixed)')
+    .addOption(new Option('--runs <n>', 'number of runs').argParser(positiveInt('--runs')))
+    .addOption(
+      new Option('--seed <n>', 'the seed (printed with every result)').argParser(
+        nonNegativeInt('--seed'),
+      ),
+    )
+    .addOption(
+      new Option('--max-commands <n>', 'longest run').argParser(positiveInt('--max-commands')),
+    )
+    .addOption(new Option('--mutant <name...>', 'enable seeded bugs in the emulator'))
+    .option('--variant <name>', 'a design variant')
+    .option('--junit <file>', 'also write JUnit XML')
+    .option('--ktap', 'print KTAP instead of text')
+    .option('--json', 'machine output')
+    .action((opts: SimulateCliOptions) => {
+      code = runSimulate(opts, out);
+    });
+
+  program
+    .command('schema')
+    .description('print JSON Schemas for the scenario and trace formats')
+    .argument('[format]', 'scenario or trace (both when absent)')
+    .action((format: string | undefined) => {
+      code = runSchema(format, out);
     });
 
   program

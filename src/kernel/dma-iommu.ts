@@ -158,7 +158,8 @@ function iommu_dma_alloc_iova(
   const iovad = dom(st, domain).cookie!.iovad;
   const limit = cfg.devices[dev].dma_limit_pfn;
   const ds = st.devices[dev];
-  if (cfg.mutants.has('rcache-non-pow2')) return alloc_iova(iovad, pages, Math.min(limit, DMA_BIT_MASK_32_PFN), false);
+  if (cfg.mutants.has('rcache-non-pow2'))
+    return alloc_iova(iovad, pages, Math.min(limit, DMA_BIT_MASK_32_PFN), false);
   if (limit > DMA_BIT_MASK_32_PFN && ds.pci_32bit_workaround) {
     const pfn = alloc_iova_fast(iovad, pages, DMA_BIT_MASK_32_PFN, false);
     if (pfn) return pfn;

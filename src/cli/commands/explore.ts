@@ -5,7 +5,10 @@ import type { Scenario } from '../../../spec/scenario.js';
 import { BUILTIN_SCENARIO_NAMES } from '../../../spec/scenarios/index.js';
 import { type ExploreResult, explore } from '../../check/explore.js';
 import { MUTANT_NAMES } from '../../kernel/mutants.js';
-import { loadScenario } from '../io.js';
+import { suiteFor } from '../../report/cases.js';
+import { toJUnit } from '../../report/junit.js';
+import { toKtap } from '../../report/ktap.js';
+import { loadScenario, writeText } from '../io.js';
 import { type CliOutput, EXIT } from '../output.js';
 import { specFor } from '../spec-for.js';
 
@@ -17,11 +20,14 @@ export interface ExploreCliOptions {
   readonly maxMemory?: number;
   readonly json?: boolean;
   readonly progress?: boolean;
+  readonly junit?: string;
+  readonly ktap?: boolean;
 }
 
 export function checkMutants(names: readonly string[] | undefined, out: CliOutput): number | null {
   for (const m of names ?? []) {
-    if (!MUTANT_NAMES.has(m)) return out.inputError(`--mutant: unknown mutant "${m}" (see iommu-spec mutants)`);
+    if (!MUTANT_NAMES.has(m))
+      return out.inputError(`--mutant: unknown mutant "${m}" (see iommu-spec mutants)`);
   }
   return null;
 }
@@ -49,14 +55,23 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
   };
   process.on('SIGINT', onSigint);
   const results: ExploreResult[] = [];
+  const times: number[] = [];
+  const quiet = opts.json === true || opts.ktap === true;
   try {
     for (const { ref, scenario } of scenarios) {
       const spec = specFor(scenario, opts.variant);
       if (!spec.ok) return out.inputError(formatInputError(spec));
       const t0 = process.hrtime.bigint();
-      const bar = opts.progress !== false && process.stderr.isTTY && !opts.json
-        ? new cliProgress.SingleBar({ format: `${scenario.name} {states} states, depth {depth}, {rate} states/s`, stream: process.stderr }, cliProgress.Presets.shades_classic)
-        : null;
+      const bar =
+        opts.progress !== false && process.stderr.isTTY && !quiet
+          ? new cliProgress.SingleBar(
+              {
+                format: `${scenario.name} {states} states, depth {depth}, {rate} states/s`,
+                stream: process.stderr,
+              },
+              cliProgress.Presets.shades_classic,
+            )
+          : null;
       bar?.start(1, 0, { states: 0, depth: 0, rate: 0 });
       let lastNote = 0;
       const r = explore(scenario, {
@@ -70,22 +85,32 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
           const secs = Number(process.hrtime.bigint() - t0) / 1e9;
           const rate = Math.round(p.states / Math.max(secs, 1e-9));
           if (bar) bar.update(0, { states: p.states, depth: p.depth, rate });
-          else if (!opts.json && secs - lastNote >= 5) {
+          else if (!quiet && secs - lastNote >= 5) {
             lastNote = secs;
             out.note(`${scenario.name}: ${p.states} states, depth ${p.depth}, ${rate} states/s`);
           }
         },
-        shouldStop: () => interrupted || (opts.maxMemory !== undefined && process.memoryUsage().heapUsed > opts.maxMemory * 1024 * 1024),
+        shouldStop: () =>
+          interrupted ||
+          (opts.maxMemory !== undefined &&
+            process.memoryUsage().heapUsed > opts.maxMemory * 1024 * 1024),
       });
       bar?.stop();
       const secs = Number(process.hrtime.bigint() - t0) / 1e9;
       results.push(r);
-      if (!opts.json) printResult(r, secs, out);
+      times.push(secs);
+      if (!quiet) printResult(r, secs, out);
       if (interrupted) break;
     }
   } finally {
     process.off('SIGINT', onSigint);
   }
+  const suites = results.map((r, i) => suiteFor(r, times[i]));
+  if (opts.junit !== undefined) {
+    const w = writeText(opts.junit, toJUnit('iommu-spec explore', suites));
+    if (w !== null) return out.inputError(w);
+  }
+  if (opts.ktap) out.line(toKtap(suites).trimEnd());
   if (opts.json) {
     const one = (r: ExploreResult) => ({
       scenario: r.scenario,
@@ -93,10 +118,20 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
       states: r.states,
       transitions: r.transitions,
       depth: r.depth,
-      violations: r.findings.map((f) => ({ invariant: f.invariant, citation: f.citation, message: f.message, step: f.step, trace: f.trace })),
+      violations: r.findings.map((f) => ({
+        invariant: f.invariant,
+        citation: f.citation,
+        message: f.message,
+        step: f.step,
+        trace: f.trace,
+      })),
       ...(r.incomplete ? { incomplete: r.incomplete } : {}),
     });
-    out.json(results.length === 1 ? one(results[0]) : { result: worst(results), scenarios: results.map(one) });
+    out.json(
+      results.length === 1
+        ? one(results[0])
+        : { result: worst(results), scenarios: results.map(one) },
+    );
   }
   return exitFor(results);
 }
@@ -113,9 +148,13 @@ function printResult(r: ExploreResult, secs: number, out: CliOutput): void {
   out.line(head);
   if (r.incomplete) out.line(`           incomplete: ${r.incomplete}`);
   for (const f of r.findings) {
-    out.line(`           ${f.kind === 'divergence' ? 'DIVERGENCE' : 'VIOLATED'} ${f.invariant}: ${f.message}`);
+    out.line(
+      `           ${f.kind === 'divergence' ? 'DIVERGENCE' : 'VIOLATED'} ${f.invariant}: ${f.message}`,
+    );
     out.line(`           (${f.citation})`);
-    out.line(`           shortest trace, ${f.trace.steps.length} step(s), broken at step ${f.step}; replay it with iommu-spec replay:`);
+    out.line(
+      `           shortest trace, ${f.trace.steps.length} step(s), broken at step ${f.step}; replay it with iommu-spec replay:`,
+    );
     for (const line of JSON.stringify(f.trace, null, 2).split('\n')) out.line(`           ${line}`);
   }
 }

@@ -16,6 +16,10 @@ export function runScenarios(opts: { json?: boolean }, out: CliOutput): number {
 
 export function runMutants(opts: { json?: boolean }, out: CliOutput): number {
   if (opts.json) out.json({ mutants: MUTANTS });
-  else for (const m of MUTANTS) out.line(`${m.name.padEnd(30)} ${m.bug}\n${''.padEnd(30)} (${m.site}; caught on ${m.scenario})`);
+  else
+    for (const m of MUTANTS)
+      out.line(
+        `${m.name.padEnd(30)} ${m.bug}\n${''.padEnd(30)} (${m.site}; caught on ${m.scenario})`,
+      );
   return 0;
 }
