@@ -18,6 +18,8 @@ export interface IovaObs {
   /** Allocated (including cached and reserved) ranges, [lo, hi] inclusive. */
   readonly ranges: readonly (readonly [number, number])[];
   readonly reserved: readonly (readonly [number, number])[];
+  /** Number of rcache bins (orders 0..bins-1 are cached). */
+  readonly bins: number;
   /** Ranges sitting in the rcache: pfn, the bin it sits in, and its allocated size in pages. */
   readonly cached: readonly {
     readonly pfn: number;

@@ -1,8 +1,6 @@
 /** IOVA allocator invariants (reference section 13, items 21, 22). */
 import { type Invariant, IOVA_C } from './types.js';
 
-const RANGE_CACHE_MAX = 6;
-
 export const IovaPlacement: Invariant = {
   id: 'IovaPlacement',
   statement:
@@ -32,7 +30,7 @@ export const RcacheTyping: Invariant = {
       if (d.iova === null) continue;
       for (const c of d.iova.cached) {
         if ((c.pages & (c.pages - 1)) !== 0) return `domain ${d.id}: ${c.pages}-page range cached`;
-        if (c.bin >= RANGE_CACHE_MAX || 1 << c.bin !== c.pages)
+        if (c.bin >= d.iova.bins || 1 << c.bin !== c.pages)
           return `domain ${d.id}: ${c.pages}-page range in bin ${c.bin}`;
         if (!d.iova.ranges.some(([lo, hi]) => lo === c.pfn && hi === c.pfn + c.pages - 1))
           return `domain ${d.id}: cached pfn 0x${c.pfn.toString(16)} is not allocated in the tree`;

@@ -4,6 +4,7 @@
  */
 import type { KernelEvent, KernelRet } from '../../spec/events.js';
 import type { Scenario } from '../../spec/scenario.js';
+import { hw_complete_all } from '../drivers/hw-step.js';
 import { opsFor } from '../drivers/index.js';
 import { type EmuArgs, kernel_call } from '../kernel/dispatch.js';
 import { iommu_boot } from '../kernel/iommu.js';
@@ -19,6 +20,8 @@ export function bootEmulator(scenario: Scenario, options: ConfigOptions = {}): E
   const cfg = createKernelConfig(scenario, opsFor, options);
   const st = emptyKernelState(cfg);
   iommu_boot(cfg, st);
+  // Boot is not interleaved with device DMA: its entry writes are complete when probing ends.
+  hw_complete_all(st);
   return { cfg, initial: st };
 }
 

@@ -48,6 +48,7 @@ export function observe(
               start_pfn: c.iovad.start_pfn,
               ranges: c.iovad.ranges,
               reserved: c.iovad.reserved,
+              bins: c.iovad.rcaches?.length ?? 0,
               cached,
             },
       sva_mm: d.mm,

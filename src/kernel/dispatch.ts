@@ -8,7 +8,7 @@ import type { CallName, FaultOp } from '../../spec/calls.js';
 import { IOMMU_DOMAIN_BLOCKED, IOMMU_DOMAIN_IDENTITY } from '../../spec/domain-types.js';
 import type { KernelRet } from '../../spec/events.js';
 import { device_dma } from '../drivers/device-dma.js';
-import { hw_step } from '../drivers/hw-step.js';
+import { hw_complete_all, hw_step } from '../drivers/hw-step.js';
 import {
   dma_map_single,
   dma_opt_mapping_size,
@@ -76,6 +76,7 @@ export function kernel_call(
   call: CallName,
   a: EmuArgs,
 ): KernelRet {
+  if (call !== 'device_dma' && call !== 'hw_step') hw_complete_all(st);
   switch (call) {
     case 'device_driver_attach':
       return device_driver_attach(cfg, st, a.dev);

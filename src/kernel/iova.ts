@@ -30,6 +30,14 @@ export const PAGE_SIZE = 4096;
 /** drivers/iommu/iova.c IOVA_RANGE_CACHE_MAX_SIZE: log of max cached IOVA range size (pages). */
 export const IOVA_RANGE_CACHE_MAX_SIZE = 6;
 
+/**
+ * The range the domain's rcaches cover: IOVA_RANGE_CACHE_MAX_SIZE bins upstream. The number of
+ * bins is what the 2021 "configurable rcache range" proposals changed (design variants).
+ */
+export function rangeCacheMax(iovad: IovaDomain): number {
+  return iovad.rcaches?.length ?? IOVA_RANGE_CACHE_MAX_SIZE;
+}
+
 /** drivers/iommu/iova.c IOVA_MAG_SIZE: PFNs per magazine (scenarios use IovaDomain.mag_size). */
 export const IOVA_MAG_SIZE = 127;
 
@@ -362,7 +370,7 @@ function __iova_rcache_insert(iovad: IovaDomain, rcache: IovaRcacheBin, iova_pfn
  */
 function iova_rcache_insert(iovad: IovaDomain, pfn: number, size: number): boolean {
   const log_size = order_base_2(size);
-  if (log_size >= IOVA_RANGE_CACHE_MAX_SIZE || iovad.rcaches === null) return false;
+  if (iovad.rcaches === null || log_size >= iovad.rcaches.length) return false;
   return __iova_rcache_insert(iovad, iovad.rcaches[log_size], pfn);
 }
 
@@ -395,7 +403,7 @@ function __iova_rcache_get(rcache: IovaRcacheBin, limit_pfn: number): number {
  */
 function iova_rcache_get(iovad: IovaDomain, size: number, limit_end: number): number {
   const log_size = order_base_2(size);
-  if (log_size >= IOVA_RANGE_CACHE_MAX_SIZE || iovad.rcaches === null) return 0;
+  if (iovad.rcaches === null || log_size >= iovad.rcaches.length) return 0;
   return __iova_rcache_get(iovad.rcaches[log_size], limit_end - size);
 }
 
@@ -458,7 +466,7 @@ export function alloc_iova_fast(
   flush_rcache: boolean,
 ): number {
   if (size < 1) return 0;
-  if (size < 1 << (IOVA_RANGE_CACHE_MAX_SIZE - 1)) size = roundup_pow_of_two(size);
+  if (size < 1 << (rangeCacheMax(iovad) - 1)) size = roundup_pow_of_two(size);
 
   const iova_pfn = iova_rcache_get(iovad, size, limit_pfn + 1);
   if (iova_pfn) return iova_pfn;

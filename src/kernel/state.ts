@@ -198,7 +198,14 @@ export function cloneKernelState(st: KernelState): KernelState {
     svas: st.svas.map((s) => ({ ...s })),
     hw: st.hw.map((h) => ({
       iotlb: h.iotlb.map((e) => ({ ...e })),
-      pending: h.pending.map((p) => ({ dev: p.dev, ssid: p.ssid, fields: p.fields.slice() })),
+      pending: h.pending.map((p) => ({
+        dev: p.dev,
+        ssid: p.ssid,
+        kind: p.kind,
+        fields: p.fields.slice(),
+        old: p.old.slice(),
+        target: p.target.slice(),
+      })),
       syncs: h.syncs,
     })),
     hwdev: st.hwdev.map(cloneHwDevice),
@@ -208,7 +215,10 @@ export function cloneKernelState(st: KernelState): KernelState {
   };
 }
 
-/** A canonical key: field order is fixed by construction, so JSON text is canonical. */
+/**
+ * A canonical key: field order is fixed by construction, so JSON text is canonical. The sync
+ * counter is a statistic, not state: two states that differ only in it are the same state.
+ */
 export function kernelStateKey(st: KernelState): string {
-  return JSON.stringify(st);
+  return JSON.stringify({ ...st, hw: st.hw.map((h) => [h.iotlb, h.pending]) });
 }

@@ -212,12 +212,23 @@ export type HwRoute =
   | { readonly kind: 'bypass' }
   | { readonly kind: 'translate'; readonly domain: number };
 
-/** One hardware entry write still to be completed (hw_steps mode): the entry after the sync. */
+/**
+ * One sync of a hardware entry write still to be completed (hw_steps mode): the entry as it
+ * stands after that sync, plus the whole write it belongs to (the entry before the write and
+ * the entry it ends at), so that an intermediate state can be judged against both.
+ */
 export interface PendingHwWrite {
   dev: number;
   /** -1 for the RID (STE), else the SSID (CD). */
   ssid: number;
+  /** Which structure the entry is (SMMUv3: stream table entry or context descriptor). */
+  kind: 'ste' | 'cd';
+  /** The entry after this sync. */
   fields: number[];
+  /** The entry before the write began. */
+  old: number[];
+  /** The entry the write ends at. */
+  target: number[];
 }
 
 /** One slot of a per-device PASID table, sorted by pasid. */
