@@ -101,7 +101,7 @@ export function staticUniverse(scenario: Scenario): KernelEvent[] {
   for (const dev of devs)
     for (const mm of mms) add({ type: 'iommu_sva_get_pasid', handle: `sva:${dev}:${mm}` });
   add({ type: 'fq_flush_timeout' });
-  scenario.iommus.forEach((_, iommu) => add({ type: 'hw_step', iommu }));
+  for (let iommu = 0; iommu < scenario.iommus.length; iommu++) add({ type: 'hw_step', iommu });
   for (const op of b.faults) add({ type: 'fault_inject', op });
   return out;
 }

@@ -2,11 +2,7 @@
  * Driver ops over the facts of spec/drivers.ts plus a hardware table. Drivers that keep plain
  * [kind, domain] tables share `tableOps`; SMMUv3 brings its own STE/CD encoding.
  */
-import {
-  IOMMU_DOMAIN_BLOCKED,
-  IOMMU_DOMAIN_IDENTITY,
-  IOMMU_DOMAIN_SVA,
-} from '../../spec/domain-types.js';
+import { IOMMU_DOMAIN_BLOCKED, IOMMU_DOMAIN_IDENTITY } from '../../spec/domain-types.js';
 import { DRIVER_FACTS, type DriverFacts, domainKind } from '../../spec/drivers.js';
 import { EINVAL } from '../../spec/errno.js';
 import type { DriverName, IommuCap } from '../../spec/scenario.js';
