@@ -55,6 +55,14 @@ export function globalDefaultDomainType(kernel: Scenario['kernel']): number {
   return strict ? IOMMU_DOMAIN_DMA : IOMMU_DOMAIN_DMA_FQ;
 }
 
+/**
+ * v6.3 iommu_get_def_domain_type(dev), which iommu_change_dev_def_domain() consults for the
+ * group's single device: DMA for an untrusted PCI device, else the driver's def_domain_type.
+ */
+export function legacyDeviceDefDomainType(topo: Topology, dev: number): number {
+  return topo.devices[dev].untrusted ? IOMMU_DOMAIN_DMA : topo.devices[dev].def_domain_type;
+}
+
 /** iommu_get_def_domain_type() over the group: a conflict keeps the earlier answer unless IDENTITY. */
 export function driverPreference(topo: Topology, group: number): number {
   let cur = 0;

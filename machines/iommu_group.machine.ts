@@ -10,8 +10,11 @@
  * The default domain's type (IDENTITY, DMA, DMA_FQ) is context: the router computes new types
  * with machines/default-domain.ts.
  *
- * Every kernel call is one ordered list of guarded transitions at the root, in the kernel's
- * check order, so each errno path is its own transition. Facts about other objects (the
+ * Every kernel call is one ordered list of guarded transitions in one place, in the kernel's
+ * check order, so each errno path is its own transition: on the `domain` region for calls that
+ * move only group->domain, on `ownership` for the DMA-API use count, and at the root for the
+ * explicit claims and releases, which move both regions (a root transition targets both, so
+ * neither region is reset). Facts about other objects (the
  * pasid_array, the domain being attached, the per-device attach loop, armed faults) arrive in
  * the event. Functions mirrored: iommu_device_use_default_domain,
  * iommu_device_unuse_default_domain, iommu_{group,device}_claim_dma_owner and
@@ -24,7 +27,7 @@
 import { and, assign, not, or, setup, stateIn } from 'xstate';
 import type { FaultOp } from '../spec/calls.js';
 import { domainTypeSysfsName, IOMMU_DOMAIN_DMA_FQ } from '../spec/domain-types.js';
-import { EBUSY, EINVAL, ENOMEM, EPERM } from '../spec/errno.js';
+import { EBUSY, EINVAL, ENOMEM, EPERM, EPROBE_DEFER } from '../spec/errno.js';
 import type { ViewDomain } from '../spec/view.js';
 import type { Outcome } from './chart.js';
 import { type DefaultTypeName, typeOfName } from './default-domain.js';
@@ -126,7 +129,6 @@ const pasidsAttached = (e: GroupEvent): boolean => 'pasid_array_empty' in e && !
 const target = (e: GroupEvent): Target | null => ('target' in e ? e.target : null);
 const isLiveUpgrade = (c: GroupContext, e: GroupEvent): boolean =>
   sysfs(e)?.req === IOMMU_DOMAIN_DMA_FQ && c.default_type === 'DMA';
-const ret = (r: number) => assign({ ret: r, consumed: [] as readonly FaultOp[] });
 
 export const iommuGroupMachine = setup({
   types: { context: {} as GroupContext, events: {} as GroupEvent },
@@ -178,10 +180,11 @@ export const iommuGroupMachine = setup({
     isDirectMapFault: ({ event }) => sysfs(event)?.direct_fault === true,
   },
   actions: {
-    returnZero: ret(0),
-    returnEBUSY: ret(-EBUSY),
-    returnEPERM: ret(-EPERM),
-    returnEINVAL: ret(-EINVAL),
+    returnZero: assign({ ret: 0, consumed: [] }),
+    returnEBUSY: assign({ ret: -EBUSY, consumed: [] }),
+    returnEPERM: assign({ ret: -EPERM, consumed: [] }),
+    returnEINVAL: assign({ ret: -EINVAL, consumed: [] }),
+    returnEPROBE_DEFER: assign({ ret: -EPROBE_DEFER, consumed: [] }),
     returnAttachFault: assign({ ret: -ENOMEM, consumed: ['attach_dev'] as readonly FaultOp[] }),
     countUser: assign({ owner_cnt: ({ context }) => context.owner_cnt + 1, ret: 0, consumed: [] }),
     uncountUser: assign({
@@ -236,7 +239,7 @@ export const iommuGroupMachine = setup({
           : `${domainTypeSysfsName(typeOfName(context.default_type))}\n`,
       consumed: [],
     }),
-    returnNullDomain: ret(-1),
+    returnNullDomain: assign({ ret: -1, consumed: [] }),
     returnDefaultHandle: assign({ ret: 'domain:default', consumed: [] }),
     returnBlockingHandle: assign({ ret: 'domain:blocking', consumed: [] }),
     returnPrivateHandle: assign({
@@ -264,29 +267,73 @@ export const iommuGroupMachine = setup({
         blocking: {},
         private: { exit: 'forgetPrivateDomain' },
       },
+      // Calls that move only group->domain (targets are this region's states).
+      on: {
+        iommu_attach_device: [
+          { guard: 'isNotSingleton', actions: 'returnEINVAL' },
+          ...attachFromCoreDomain(),
+        ],
+        iommu_attach_group: attachFromCoreDomain(),
+        iommu_group_replace_domain: [
+          { guard: 'isNullDomain', actions: 'returnEINVAL' },
+          ...setDomain(),
+        ],
+        iommu_detach_device: [
+          { guard: 'isNotCurrentDomain', actions: 'returnZero' },
+          { guard: 'isNotSingleton', actions: 'returnZero' },
+          ...setCoreDomain(),
+        ],
+        iommu_detach_group: setCoreDomain(),
+        iommu_group_store_type: [
+          { guard: 'isNoDefaultDomain', actions: 'returnEINVAL' },
+          { guard: 'isUnknownType', actions: 'returnEINVAL' },
+          { guard: 'isLegacyMultiDevice', actions: 'returnEINVAL' },
+          { guard: 'isLegacyDriverBound', actions: 'returnEBUSY' },
+          { guard: and(['isLegacyRules', not('isOnDefaultDomain')]), actions: 'returnEBUSY' },
+          { guard: 'isLegacyTypeConflict', actions: 'returnEINVAL' },
+          { guard: 'isLegacySameType', actions: 'returnCount' },
+          { guard: and(['isLiveUpgrade', 'isFlushQueueFault']), actions: 'returnFlushQueueFault' },
+          { guard: 'isLiveUpgrade', actions: 'upgradeToFlushQueue' },
+          { guard: and([not('isLegacyRules'), 'hasUsers']), actions: 'returnEPERM' },
+          { guard: 'isNoLegalType', actions: 'returnEINVAL' },
+          { guard: 'isAllocError', actions: 'returnAllocError' },
+          { guard: 'isSameDefaultDomain', actions: 'returnCount' },
+          { guard: 'isDirectMapFault', actions: 'returnDirectMapFault' },
+          { guard: 'isAttachFault', actions: 'returnSetupAttachFault' },
+          { target: '.default', actions: 'installDefaultDomain' },
+        ],
+        iommu_group_show_type: { actions: 'returnTypeName' },
+        iommu_get_domain_for_dev: [
+          { guard: 'isDomainless', actions: 'returnNullDomain' },
+          { guard: 'isOnDefaultDomain', actions: 'returnDefaultHandle' },
+          { guard: 'isOnBlockingDomain', actions: 'returnBlockingHandle' },
+          { actions: 'returnPrivateHandle' },
+        ],
+      },
     },
     ownership: {
       initial: 'unowned',
       states: { unowned: {}, dma_api: {}, owned: {} },
+      // The DMA-API users' count (the driver core's use/unuse).
+      on: {
+        iommu_device_use_default_domain: [
+          { guard: 'isNoDefaultDomain', actions: 'returnEPROBE_DEFER' },
+          { guard: 'isOwned', actions: 'returnEBUSY' },
+          { guard: and(['isShared', not('isOnDefaultDomain')]), actions: 'returnEBUSY' },
+          { guard: and(['isShared', 'hasPasids']), actions: 'returnEBUSY' },
+          { guard: 'isUnowned', target: '.dma_api', actions: 'countUser' },
+          { actions: 'countUser' },
+        ],
+        iommu_device_unuse_default_domain: [
+          { guard: or(['isUnused', 'hasPasids']), actions: 'returnZero' },
+          { guard: and(['isShared', 'isLastUser']), target: '.unowned', actions: 'uncountUser' },
+          { actions: 'uncountUser' },
+        ],
+      },
     },
   },
+  // Explicit ownership moves both regions at once: claim to blocking, release to default.
   on: {
-    iommu_device_use_default_domain: [
-      { guard: 'isOwned', actions: 'returnEBUSY' },
-      { guard: and(['isShared', not('isOnDefaultDomain')]), actions: 'returnEBUSY' },
-      { guard: and(['isShared', 'hasPasids']), actions: 'returnEBUSY' },
-      { guard: 'isUnowned', target: '.ownership.dma_api', actions: 'countUser' },
-      { actions: 'countUser' },
-    ],
-    iommu_device_unuse_default_domain: [
-      { guard: or(['isUnused', 'hasPasids']), actions: 'returnZero' },
-      {
-        guard: and(['isShared', 'isLastUser']),
-        target: '.ownership.unowned',
-        actions: 'uncountUser',
-      },
-      { actions: 'uncountUser' },
-    ],
     iommu_group_claim_dma_owner: [
       { guard: 'isNullOwner', actions: 'returnEINVAL' },
       { guard: 'hasUsers', actions: 'returnEPERM' },
@@ -306,46 +353,6 @@ export const iommuGroupMachine = setup({
       { guard: 'hasSeveralUsers', actions: 'uncountUser' },
       { guard: 'isReleaseInconsistent', actions: 'returnZero' },
       { target: ['.domain.default', '.ownership.unowned'], actions: 'clearOwner' },
-    ],
-    iommu_attach_device: [
-      { guard: 'isNotSingleton', actions: 'returnEINVAL' },
-      ...attachFromCoreDomain(),
-    ],
-    iommu_attach_group: attachFromCoreDomain(),
-    iommu_group_replace_domain: [
-      { guard: 'isNullDomain', actions: 'returnEINVAL' },
-      ...setDomain(),
-    ],
-    iommu_detach_device: [
-      { guard: 'isNotCurrentDomain', actions: 'returnZero' },
-      { guard: 'isNotSingleton', actions: 'returnZero' },
-      ...setCoreDomain(),
-    ],
-    iommu_detach_group: setCoreDomain(),
-    iommu_group_store_type: [
-      { guard: 'isNoDefaultDomain', actions: 'returnEINVAL' },
-      { guard: 'isUnknownType', actions: 'returnEINVAL' },
-      { guard: 'isLegacyMultiDevice', actions: 'returnEINVAL' },
-      { guard: 'isLegacyDriverBound', actions: 'returnEBUSY' },
-      { guard: and(['isLegacyRules', not('isOnDefaultDomain')]), actions: 'returnEBUSY' },
-      { guard: 'isLegacyTypeConflict', actions: 'returnEINVAL' },
-      { guard: 'isLegacySameType', actions: 'returnCount' },
-      { guard: and(['isLiveUpgrade', 'isFlushQueueFault']), actions: 'returnFlushQueueFault' },
-      { guard: 'isLiveUpgrade', actions: 'upgradeToFlushQueue' },
-      { guard: and([not('isLegacyRules'), 'hasUsers']), actions: 'returnEPERM' },
-      { guard: 'isNoLegalType', actions: 'returnEINVAL' },
-      { guard: 'isAllocError', actions: 'returnAllocError' },
-      { guard: 'isSameDefaultDomain', actions: 'returnCount' },
-      { guard: 'isDirectMapFault', actions: 'returnDirectMapFault' },
-      { guard: 'isAttachFault', actions: 'returnSetupAttachFault' },
-      { target: '.domain.default', actions: 'installDefaultDomain' },
-    ],
-    iommu_group_show_type: { actions: 'returnTypeName' },
-    iommu_get_domain_for_dev: [
-      { guard: 'isDomainless', actions: 'returnNullDomain' },
-      { guard: 'isOnDefaultDomain', actions: 'returnDefaultHandle' },
-      { guard: 'isOnBlockingDomain', actions: 'returnBlockingHandle' },
-      { actions: 'returnPrivateHandle' },
     ],
   },
 });
@@ -377,16 +384,16 @@ function setDomain() {
     { guard: 'isDirectRefused', actions: 'returnEINVAL' },
     { guard: 'isAttachFault', actions: 'returnAttachFault' },
     { guard: 'isDriverRefused', actions: 'returnEINVAL' },
-    { guard: 'isTargetDefault', target: '.domain.default', actions: 'returnZero' },
-    { guard: 'isTargetBlocking', target: '.domain.blocking', actions: 'returnZero' },
-    { target: '.domain.private', actions: 'recordPrivateDomain' },
+    { guard: 'isTargetDefault', target: '.default', actions: 'returnZero' },
+    { guard: 'isTargetBlocking', target: '.blocking', actions: 'returnZero' },
+    { target: '.private', actions: 'recordPrivateDomain' },
   ] as const;
 }
 
 /** __iommu_group_set_core_domain(): blocking while owned, else default (nofail). */
 function setCoreDomain() {
   return [
-    { guard: 'isOwned', target: '.domain.blocking', actions: 'returnZero' },
-    { target: '.domain.default', actions: 'returnZero' },
+    { guard: 'isOwned', target: '.blocking', actions: 'returnZero' },
+    { target: '.default', actions: 'returnZero' },
   ] as const;
 }

@@ -33,7 +33,7 @@ export type ReturnKind =
   | 'domain' // a domain handle (named by `as`) or a negative errno
   | 'handle' // an SVA handle (named by `as`) or a negative errno
   | 'pasid' // a PASID number (or IOMMU_PASID_INVALID)
-  | 'iova' // an IOVA number, named by `as`, or 0 (DMA_MAPPING_ERROR)
+  | 'iova' // an IOVA number, named by `as`, or the string "DMA_MAPPING_ERROR"
   | 'number' // a plain number
   | 'string' // a printed string (sysfs read)
   | 'bytes' // a sysfs write: the byte count, or a negative errno
@@ -47,6 +47,8 @@ export interface CallSpec {
   readonly citation: string;
   /** Not a kernel entry point but a harness event (device access, timer, hardware step). */
   readonly harness?: boolean;
+  /** Proposed on the list but never merged: exists only under a design variant (spec/variants). */
+  readonly proposal?: string;
 }
 
 const p = (name: string, kind: ParamKind, optional = false): ParamSpec => ({
@@ -237,6 +239,14 @@ export const CALLS = {
     returns: 'number',
     citation: `${DMA_C}: iommu_dma_opt_mapping_size`,
   },
+  dma_set_max_opt_size: {
+    name: 'dma_set_max_opt_size',
+    params: [p('dev', 'dev'), p('size', 'size')],
+    returns: 'errno',
+    citation:
+      'proposed in "[PATCH 1/6] iommu: Move IOVA power-of-2 roundup into allocator" (John Garry, 2021)',
+    proposal: '001_e28787a912bf3fd1',
+  },
   fq_flush_timeout: {
     name: 'fq_flush_timeout',
     params: [p('group', 'group', true)],
@@ -298,6 +308,11 @@ export const CALLS = {
 } as const satisfies Record<string, CallSpec>;
 
 export type CallName = keyof typeof CALLS;
+
+/** The call's spec, widened to CallSpec (optional fields readable on every call). */
+export function callSpec(name: CallName): CallSpec {
+  return CALLS[name];
+}
 export const CALL_NAMES = Object.keys(CALLS) as CallName[];
 
 export function isCallName(name: string): name is CallName {

@@ -7,6 +7,7 @@
 import {
   IOMMU_DOMAIN_BLOCKED,
   IOMMU_DOMAIN_DMA,
+  IOMMU_DOMAIN_DMA_FQ,
   IOMMU_DOMAIN_IDENTITY,
   IOMMU_DOMAIN_SVA,
 } from './domain-types.js';
@@ -114,3 +115,27 @@ export const DRIVER_FACTS: Readonly<Record<DriverName, DriverFacts>> = {
   s390,
   mock,
 };
+
+/**
+ * Matthew Rosato's v1 (Dec 2024, debate 002): s390_iommu_def_domain_type() returns IDENTITY with
+ * passthrough and rtr_avail, DMA when strict, else DMA_FQ. Rejected: drivers must never see
+ * DMA_FQ, and a driver type other than DMA defeats the untrusted-device override.
+ */
+const s390DefDomainDmaFq: DriverFacts = {
+  ...s390,
+  def_domain_type(scenario, dev) {
+    const iommu = scenario.iommus.find((m) => m.name === dev.iommu);
+    const k = scenario.kernel;
+    const passthrough =
+      k['iommu.passthrough'] ?? (k.CONFIG_IOMMU_DEFAULT_PASSTHROUGH && !k.CC_ATTR_MEM_ENCRYPT);
+    if (iommu?.rtr_avail && passthrough) return IOMMU_DOMAIN_IDENTITY;
+    if (k['iommu.strict'] ?? k.CONFIG_IOMMU_DEFAULT_DMA_STRICT) return IOMMU_DOMAIN_DMA;
+    return IOMMU_DOMAIN_DMA_FQ;
+  },
+};
+
+/** The facts of a driver under a design variant's rules (spec/variants). */
+export function factsFor(driver: DriverName, rules: ReadonlySet<string>): DriverFacts {
+  if (driver === 's390' && rules.has('s390-def-domain-dma-fq')) return s390DefDomainDmaFq;
+  return DRIVER_FACTS[driver];
+}

@@ -39,12 +39,15 @@ export const FqConsistency: Invariant = {
 export const LiveMappingsTranslate: Invariant = {
   id: 'LiveMappingsTranslate',
   statement:
-    'While a group is on its default domain, every live DMA-API mapping of its bound drivers reaches the mapped buffer.',
-  citation: `${DMA_C}: __iommu_dma_map; drivers/iommu/iommu.c: iommu_group_store_type`,
+    "Every live DMA-API mapping of a bound driver reaches the mapped buffer, unless the driver's own singleton group was moved off its default domain (by that driver).",
+  citation: `${DMA_C}: __iommu_dma_map; drivers/iommu/iommu.c: iommu_group_store_type, iommu_attach_device`,
   holds(o) {
     for (const m of o.live_maps) {
-      const g = o.groups[groupOfDev(o, m.dev)];
-      if (g.domain !== g.default_domain || o.hw_updates.some((u) => u.dev === m.dev)) continue;
+      const gi = groupOfDev(o, m.dev);
+      const g = o.groups[gi];
+      const singleton = devicesOf(o, gi).length === 1;
+      if ((g.domain !== g.default_domain && singleton) || o.hw_updates.some((u) => u.dev === m.dev))
+        continue;
       const want = o.buffer_pfn[m.buf];
       const pages = Math.max(1, Math.ceil(m.size / PAGE));
       for (let p = 0; p < pages; p++) {

@@ -135,6 +135,24 @@ export const UntrustedNeverIdentity: Invariant = {
   },
 };
 
+export const UntrustedStrict: Invariant = {
+  id: 'UntrustedStrict',
+  statement:
+    'A group holding an untrusted PCI device has a strict DMA default domain: never identity, never a flush queue.',
+  citation: `${IOMMU_C}: iommu_get_default_domain_type (known gap: the sysfs live DMA to DMA-FQ upgrade in iommu_group_store_type does not check untrusted)`,
+  holds(o) {
+    for (let g = 0; g < o.groups.length; g++) {
+      if (
+        !devicesOf(o, g).some((d) => o.scenario.devices[d].untrusted && o.scenario.devices[d].pci)
+      )
+        continue;
+      const t = o.view.groups[g].default_type;
+      if (t !== 'DMA') return `group ${g} with an untrusted device has a ${t} default domain`;
+    }
+    return null;
+  },
+};
+
 export const StaticDomainsIntact: Invariant = {
   id: 'StaticDomainsIntact',
   statement: 'Static identity and blocked domains are never freed and never hold mappings.',

@@ -25,6 +25,7 @@ import {
   StaticDomainsIntact,
   TypeOK,
   UntrustedNeverIdentity,
+  UntrustedStrict,
 } from './groups.js';
 import { HitlessEntryUpdate, NoWarningFired } from './hardware.js';
 import { IovaPlacement, RcacheTyping } from './iova.js';
@@ -51,6 +52,7 @@ export const INVARIANTS: readonly Invariant[] = [
   RequireDirectNeverBlocked,
   DirectRegionsMapped,
   UntrustedNeverIdentity,
+  UntrustedStrict,
   StaticDomainsIntact,
   OwnerImpliesCount,
   OwnerExcludesDmaApiDrivers,

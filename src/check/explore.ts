@@ -27,6 +27,11 @@ export interface ExploreOptions extends LockstepOptions {
   readonly shouldStop?: () => boolean;
   /** How the scenario is named in counterexample traces (a built-in name, or inline). */
   readonly scenarioRef?: string;
+  /**
+   * Keep going after a violation: record the shortest trace for each invariant broken, and do
+   * not expand states that break one (variant tables). Implies allViolations.
+   */
+  readonly collectAll?: boolean;
 }
 
 export interface ExploreProgress {
@@ -89,7 +94,11 @@ export function enabledEvents(
 
 export function explore(scenario: Scenario, options: ExploreOptions = {}): ExploreResult {
   const emu = bootEmulator(scenario, options);
-  const ls = createLockstep(scenario, emu, options);
+  const ls = createLockstep(scenario, emu, {
+    ...options,
+    allViolations: options.collectAll ?? options.allViolations,
+  });
+  const collected: Finding[] = [];
   const universe = staticUniverse(scenario);
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
   const maxDepth = options.maxDepth ?? scenario.bounds.max_depth ?? Number.POSITIVE_INFINITY;
@@ -148,6 +157,29 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
         const r = ls.step(s, ev);
         transitions++;
         perCall[ev.type] = (perCall[ev.type] ?? 0) + 1;
+        if (options.collectAll && (r.divergence !== null || r.violation !== null)) {
+          const broken =
+            r.divergence !== null
+              ? [
+                  {
+                    invariant: 'Conformance',
+                    citation: 'spec and emulator must agree',
+                    message: r.divergence,
+                  },
+                ]
+              : r.violations;
+          for (const v of broken) {
+            if (collected.some((f) => f.invariant === v.invariant)) continue;
+            const path = pathTo(i, ev);
+            collected.push({
+              kind: r.divergence !== null ? 'divergence' : 'violation',
+              ...v,
+              step: path.length - 1,
+              trace: buildTrace(scenario, ref, ls, path),
+            });
+          }
+          continue;
+        }
         if (r.divergence !== null || r.violation !== null) {
           const path = pathTo(i, ev);
           const f: Finding =
@@ -191,5 +223,5 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     frontier = next;
     if (next.length > 0) depth++;
   }
-  return finish('pass', [], transitions, depth);
+  return finish(collected.length > 0 ? 'violation' : 'pass', collected, transitions, depth);
 }

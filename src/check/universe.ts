@@ -80,6 +80,8 @@ export function staticUniverse(scenario: Scenario): KernelEvent[] {
     for (const mm of mms)
       add({ type: 'iommu_sva_bind_device', dev, mm, handle: `sva:${dev}:${mm}` });
     for (const buf of bufs) add({ type: 'dma_map_single', dev, buf });
+    // debate 001: ask for IOVA caching up to 256 KiB (one order above the fixed range).
+    add({ type: 'dma_set_max_opt_size', dev, size: 256 * 1024 });
   }
   for (const group of groups) {
     for (const t of b.types) add({ type: 'iommu_group_store_type', group, sysfs: t });

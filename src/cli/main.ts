@@ -5,6 +5,7 @@ import { runMutants, runScenarios } from './commands/list.js';
 import { runReplay } from './commands/replay.js';
 import { runSchema } from './commands/schema.js';
 import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
+import { runVariantsCommand } from './commands/variants.js';
 import { EXIT, processOutput } from './output.js';
 
 function positiveInt(flag: string): (v: string) => number {
@@ -104,6 +105,16 @@ export function main(argv: readonly string[]): number {
     });
 
   program
+    .command('variants')
+    .description('the kernel-list design debates: each variant explored against every invariant')
+    .option('--only <name>', 'one variant, or one debate')
+    .option('--markdown <file>', 'write the report as Markdown (docs/variants.md)')
+    .option('--json', 'machine output')
+    .action((opts: { json?: boolean; markdown?: string; only?: string }) => {
+      code = runVariantsCommand(opts, out);
+    });
+
+  program
     .command('schema')
     .description('print JSON Schemas for the scenario and trace formats')
     .argument('[format]', 'scenario or trace (both when absent)')
@@ -127,6 +138,10 @@ export function main(argv: readonly string[]): number {
       code = runMutants(opts, out);
     });
 
+  if (argv.length === 0) {
+    program.outputHelp({ error: true });
+    return EXIT.INPUT;
+  }
   try {
     program.parse(argv as string[], { from: 'user' });
   } catch (e) {

@@ -8,6 +8,6 @@
 import type { IommuOps } from '../kernel/types.js';
 import { tableOps } from './profile.js';
 
-export function amdOps(iommu: number): IommuOps {
-  return tableOps('amd', iommu);
+export function amdOps(iommu: number, variant: ReadonlySet<string> = new Set()): IommuOps {
+  return tableOps('amd', iommu, variant);
 }

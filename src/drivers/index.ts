@@ -7,18 +7,18 @@ import { intelVtdOps } from './intel-vtd.js';
 import { mockOps } from './mock.js';
 import { s390Ops } from './s390.js';
 
-export function opsFor(iommu: IommuInstance): IommuOps {
+export function opsFor(iommu: IommuInstance, variant: ReadonlySet<string> = new Set()): IommuOps {
   switch (iommu.driver) {
     case 'arm-smmu-v3':
-      return armSmmuV3Ops(iommu.index);
+      return armSmmuV3Ops(iommu.index, variant);
     case 'intel-vtd':
-      return intelVtdOps(iommu.index);
+      return intelVtdOps(iommu.index, variant);
     case 'amd':
-      return amdOps(iommu.index);
+      return amdOps(iommu.index, variant);
     case 's390':
-      return s390Ops(iommu.index);
+      return s390Ops(iommu.index, variant);
     case 'mock':
-      return mockOps(iommu.index);
+      return mockOps(iommu.index, variant);
   }
 }
 

@@ -9,6 +9,6 @@
 import type { IommuOps } from '../kernel/types.js';
 import { tableOps } from './profile.js';
 
-export function intelVtdOps(iommu: number): IommuOps {
-  return tableOps('intel-vtd', iommu);
+export function intelVtdOps(iommu: number, variant: ReadonlySet<string> = new Set()): IommuOps {
+  return tableOps('intel-vtd', iommu, variant);
 }

@@ -6,6 +6,6 @@
 import type { IommuOps } from '../kernel/types.js';
 import { tableOps } from './profile.js';
 
-export function mockOps(iommu: number): IommuOps {
-  return tableOps('mock', iommu);
+export function mockOps(iommu: number, variant: ReadonlySet<string> = new Set()): IommuOps {
+  return tableOps('mock', iommu, variant);
 }

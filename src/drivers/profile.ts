@@ -3,7 +3,7 @@
  * [kind, domain] tables share `tableOps`; SMMUv3 brings its own STE/CD encoding.
  */
 import { IOMMU_DOMAIN_BLOCKED, IOMMU_DOMAIN_IDENTITY } from '../../spec/domain-types.js';
-import { DRIVER_FACTS, type DriverFacts, domainKind } from '../../spec/drivers.js';
+import { type DriverFacts, domainKind, factsFor } from '../../spec/drivers.js';
 import { EINVAL } from '../../spec/errno.js';
 import type { DriverName, IommuCap } from '../../spec/scenario.js';
 import type { HwRoute, IommuOps, KernelConfig, KernelState } from '../kernel/types.js';
@@ -46,8 +46,12 @@ export function freeDomainTag(cfg: KernelConfig, st: KernelState, domain: number
 }
 
 /** Driver ops over plain [kind, domain] tables: VT-d, AMD, s390 and the mock. */
-export function tableOps(driver: DriverName, iommuIndex: number): IommuOps {
-  const p: DriverFacts = DRIVER_FACTS[driver];
+export function tableOps(
+  driver: DriverName,
+  iommuIndex: number,
+  variant: ReadonlySet<string> = new Set(),
+): IommuOps {
+  const p: DriverFacts = factsFor(driver, variant);
   return {
     driver,
     has_identity_domain: (cfg, iommu) => p.has_identity_domain(cfg.scenario.iommus[iommu]),

@@ -7,6 +7,6 @@
 import type { IommuOps } from '../kernel/types.js';
 import { tableOps } from './profile.js';
 
-export function s390Ops(iommu: number): IommuOps {
-  return tableOps('s390', iommu);
+export function s390Ops(iommu: number, variant: ReadonlySet<string> = new Set()): IommuOps {
+  return tableOps('s390', iommu, variant);
 }

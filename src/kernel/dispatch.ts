@@ -12,6 +12,7 @@ import { hw_complete_all, hw_step } from '../drivers/hw-step.js';
 import {
   dma_map_single,
   dma_opt_mapping_size,
+  dma_set_max_opt_size,
   dma_unmap_single,
   fq_flush_timeout,
 } from './dma-iommu.js';
@@ -132,6 +133,8 @@ export function kernel_call(
       return dma_map_single(cfg, st, a.dev, a.buf, a.size);
     case 'dma_unmap_single':
       return dma_unmap_single(cfg, st, a.dev, a.iova, a.size);
+    case 'dma_set_max_opt_size':
+      return dma_set_max_opt_size(cfg, st, a.dev, a.size);
     case 'dma_opt_mapping_size':
       return dma_opt_mapping_size(cfg, st, a.dev);
     case 'fq_flush_timeout':

@@ -9,16 +9,20 @@ import {
   IOMMU_DOMAIN_DMA_FQ,
   iommu_is_dma_domain,
 } from '../../spec/domain-types.js';
-import { EFAULT, EINVAL, ENOMEM } from '../../spec/errno.js';
+import { EBUSY, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP, EPROBE_DEFER } from '../../spec/errno.js';
+import { device_release_driver } from './driver-core.js';
 import { should_fail } from './faults.js';
 import { __iommu_unmap_pfn, dom, iommu_iotlb_sync, iommu_map_pfn } from './iommu.js';
 import {
   alloc_iova,
   alloc_iova_fast,
+  free_cpu_cached_iovas,
+  free_global_cached_iovas,
   free_iova_fast,
   init_iova_domain,
   iova_domain_init_rcaches,
   iova_rcache_range,
+  order_base_2,
   reserve_iova,
 } from './iova.js';
 import {
@@ -27,7 +31,13 @@ import {
   iommu_put_dma_cookie as put_cookie,
   queue_iova,
 } from './iova-fq.js';
-import { type IommuDomain, type KernelConfig, type KernelState, NO_DOMAIN } from './types.js';
+import {
+  type IommuDomain,
+  type IovaDomain,
+  type KernelConfig,
+  type KernelState,
+  NO_DOMAIN,
+} from './types.js';
 import { WARN_ON } from './warn.js';
 
 /** (dma_addr_t)~0: what dma_map_single returns on failure (dma_mapping_error() is true). */
@@ -305,4 +315,57 @@ export function dma_opt_mapping_size(
   dev: number,
 ): number | string {
   return st.devices[dev].dma_iommu ? iova_rcache_range() : 'SIZE_MAX';
+}
+
+/**
+ * dma_set_max_opt_size(dev, size): a driver asks for IOVA caching up to `size`. Never merged
+ * (debate 001); the merged kernel keeps the range fixed and has no such call (-EOPNOTSUPP here).
+ * Under the design variants:
+ *   rcache-range-live         the live default domain's rcaches grow at once (objected: IOVAs
+ *                             allocated unrounded before the change are freed into the caches);
+ *   rcache-range-sysfs        only with no driver bound (-EBUSY otherwise); the caches start empty;
+ *   rcache-range-probe-defer  with a driver bound the call fails -EPROBE_DEFER and the driver is
+ *                             unbound to reprobe onto a domain with the larger range.
+ * Returns: 0, -EBUSY, -EPROBE_DEFER, -EOPNOTSUPP.
+ */
+export function dma_set_max_opt_size(
+  cfg: KernelConfig,
+  st: KernelState,
+  dev: number,
+  size: number,
+): number {
+  const v = cfg.variant;
+  if (
+    !v.has('rcache-range-live') &&
+    !v.has('rcache-range-sysfs') &&
+    !v.has('rcache-range-probe-defer')
+  )
+    return -EOPNOTSUPP;
+  const group = cfg.devices[dev].group;
+  const g = st.groups[group];
+  const iovad = dom(st, g.default_domain).cookie?.iovad;
+  if (iovad === undefined || iovad.rcaches === null) return -EOPNOTSUPP;
+  const bins = order_base_2(Math.max(1, Math.ceil(size / cfg.scenario.dma.granule))) + 1;
+  if (!v.has('rcache-range-live')) {
+    if (g.owner_cnt !== 0) {
+      if (v.has('rcache-range-sysfs')) return -EBUSY;
+      for (const d of cfg.groups[group].devices) device_release_driver(cfg, st, d);
+      growRcaches(iovad, bins, true);
+      return -EPROBE_DEFER;
+    }
+    growRcaches(iovad, bins, true);
+    return 0;
+  }
+  growRcaches(iovad, bins, false);
+  return 0;
+}
+
+/** Add bins up to `bins`; a fresh domain (reprobe) starts with every cached IOVA returned. */
+function growRcaches(iovad: IovaDomain, bins: number, fresh: boolean): void {
+  if (fresh) {
+    free_cpu_cached_iovas(iovad);
+    free_global_cached_iovas(iovad);
+  }
+  while (iovad.rcaches !== null && iovad.rcaches.length < bins)
+    iovad.rcaches.push({ loaded: [], prev: [], depot: [] });
 }

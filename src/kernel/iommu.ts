@@ -21,7 +21,15 @@ import {
   IOMMU_PASID_INVALID,
   iommu_is_dma_domain,
 } from '../../spec/domain-types.js';
-import { EBUSY, EEXIST, EINVAL, ENOMEM, EOPNOTSUPP, EPERM } from '../../spec/errno.js';
+import {
+  EBUSY,
+  EEXIST,
+  EINVAL,
+  ENOMEM,
+  EOPNOTSUPP,
+  EPERM,
+  EPROBE_DEFER,
+} from '../../spec/errno.js';
 import {
   iommu_dma_init_fq_domain,
   iommu_get_dma_cookie,
@@ -269,12 +277,22 @@ export function iommu_get_default_domain_type(
     if (driver_type && target_type !== driver_type) return -1;
     return target_type;
   }
+  // Design variant (debate 002, the core tweak floated in the s390 thread): a DMA request is
+  // promoted to DMA_FQ when not strict, whoever asked for DMA.
+  if (
+    cfg.variant.has('core-promote-dma-fq') &&
+    driver_type === IOMMU_DOMAIN_DMA &&
+    !st.iommu_dma_strict
+  ) {
+    return IOMMU_DOMAIN_DMA_FQ;
+  }
   return driver_type;
 }
 
 /**
- * __iommu_group_alloc_default_domain(): PASID-capable (IOMMU_HWPT_ALLOC_PASID) when the first
- * device has max_pasids.
+ * __iommu_group_alloc_default_domain(): the current default domain when it already has the type;
+ * a paging domain PASID-capable (IOMMU_HWPT_ALLOC_PASID) when the first device has max_pasids,
+ * retried without the flag when the driver answers -EOPNOTSUPP; else the identity domain.
  * Mirrors: drivers/iommu/iommu.c __iommu_group_alloc_default_domain().
  */
 function __iommu_group_alloc_default_domain(
@@ -283,9 +301,17 @@ function __iommu_group_alloc_default_domain(
   group: number,
   req_type: number,
 ): number {
+  const g = st.groups[group];
+  if (g.default_domain !== NO_DOMAIN && dom(st, g.default_domain).type === req_type)
+    return g.default_domain;
   const dev = cfg.groups[group].devices[0];
-  const flags = cfg.devices[dev].max_pasids ? IOMMU_HWPT_ALLOC_PASID : 0;
-  return __iommu_domain_alloc(cfg, st, dev, req_type, flags);
+  if (req_type & __IOMMU_DOMAIN_PAGING) {
+    const flags = cfg.devices[dev].max_pasids ? IOMMU_HWPT_ALLOC_PASID : 0;
+    const d = __iommu_domain_alloc(cfg, st, dev, req_type, flags);
+    if (d === -EOPNOTSUPP && flags) return __iommu_domain_alloc(cfg, st, dev, req_type, 0);
+    return d;
+  }
+  return __iommu_domain_alloc(cfg, st, dev, req_type, 0);
 }
 
 /**
@@ -392,7 +418,12 @@ export function iommu_setup_default_domain(
 
 /** lib/string.c: sysfs_streq(): equal, ignoring one trailing newline on either side. */
 export function sysfs_streq(a: string, b: string): boolean {
-  const strip = (s: string) => (s.endsWith('\n') ? s.slice(0, -1) : s);
+  // A C string ends at its first NUL; then one trailing newline is ignored.
+  const strip = (s: string) => {
+    const nul = s.indexOf('\0');
+    const c = nul >= 0 ? s.slice(0, nul) : s;
+    return c.endsWith('\n') ? c.slice(0, -1) : c;
+  };
   return strip(a) === strip(b);
 }
 
@@ -474,7 +505,12 @@ function store_type_v6_3(
   const upgrade = type === IOMMU_DOMAIN_DMA_FQ && def.type === IOMMU_DOMAIN_DMA;
   if (st.devices[dev].driver_bound && !upgrade) return -EBUSY; // "Device is still bound to driver"
   if (g.default_domain !== g.domain) return -EBUSY; // "Group not assigned to default domain"
-  const dev_def_dom = cfg.ops[cfg.groups[group].iommu].def_domain_type(cfg, dev);
+  // v6.3 iommu_get_def_domain_type(): untrusted PCI devices get DMA before the driver is asked.
+  const info = cfg.devices[dev];
+  const dev_def_dom =
+    info.pci && info.untrusted
+      ? IOMMU_DOMAIN_DMA
+      : cfg.ops[cfg.groups[group].iommu].def_domain_type(cfg, dev);
   if (!type) type = dev_def_dom || st.iommu_def_domain_type;
   else if (dev_def_dom && type !== dev_def_dom) return -EINVAL; // "Device cannot be in %s domain"
   if (def.type === type) return count;
@@ -688,7 +724,9 @@ export function iommu_attach_device(
   dev: number,
 ): number {
   const group = groupOf(cfg, dev);
-  if (cfg.groups[group].devices.length !== 1) return -EINVAL;
+  // Design variant (debate 000, Lu Baolu's 2022 series): multi-device groups allowed.
+  const multi = cfg.variant.has('attach-device-multi-device-groups');
+  if (cfg.groups[group].devices.length !== 1 && !multi) return -EINVAL;
   return __iommu_attach_group(cfg, st, domain, group);
 }
 
@@ -778,8 +816,8 @@ export function iommu_get_domain_for_dev(cfg: KernelConfig, st: KernelState, dev
 
 /**
  * iommu_device_use_default_domain(dev): the driver core, before a DMA-API driver probes.
- * Returns: -EPROBE_DEFER is not reachable here (every group has its default domain after
- * boot); -EBUSY if others use the group and it is off its default domain, owned, or has
+ * Returns: -EPROBE_DEFER when the group has no default domain (its setup failed at probe);
+ * -EBUSY if others use the group and it is off its default domain, owned, or has
  * PASIDs attached; else 0 with owner_cnt++.
  * Mirrors: drivers/iommu/iommu.c iommu_device_use_default_domain().
  */
@@ -789,6 +827,7 @@ export function iommu_device_use_default_domain(
   dev: number,
 ): number {
   const g = st.groups[groupOf(cfg, dev)];
+  if (g.default_domain === NO_DOMAIN) return -EPROBE_DEFER;
   if (g.owner_cnt) {
     if (g.domain !== g.default_domain || g.owner !== null || g.pasid_array.length !== 0)
       return -EBUSY;
@@ -808,10 +847,15 @@ export function iommu_device_unuse_default_domain(
   dev: number,
 ): void {
   const g = st.groups[groupOf(cfg, dev)];
+  // Design variant (debate 003, the per-domain DMA-API PASID of v3): the core owns PASIDs on the
+  // default domain, so they do not pin the DMA-API user.
+  const pinned = cfg.variant.has('dma-pasid-core-owned')
+    ? g.pasid_array.some((e) => e.domain !== g.default_domain)
+    : g.pasid_array.length !== 0;
   if (
     !WARN_ON(
       st,
-      !g.owner_cnt || g.pasid_array.length !== 0,
+      !g.owner_cnt || pinned,
       'iommu_device_unuse_default_domain: !owner_cnt || !xa_empty(pasid_array)',
     )
   ) {
@@ -1137,7 +1181,7 @@ export function iommu_replace_device_pasid(
   if (handle === null) return -EINVAL;
   const curr = pasidEntry(st, group, pasid);
   if (curr === undefined) return -EINVAL;
-  if (curr.handle === handle && curr.domain === domain) {
+  if (curr.handle === handle) {
     WARN_ON(st, true, 'iommu_replace_device_pasid: handle reused');
     return -EINVAL;
   }

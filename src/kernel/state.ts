@@ -25,9 +25,10 @@ export interface ConfigOptions {
 
 export function createKernelConfig(
   scenario: Scenario,
-  opsFor: (iommu: IommuInstance) => IommuOps,
+  opsFor: (iommu: IommuInstance, variant: ReadonlySet<string>) => IommuOps,
   options: ConfigOptions = {},
 ): KernelConfig {
+  const variant: ReadonlySet<string> = new Set(options.variant ?? []);
   const iommus: IommuInstance[] = scenario.iommus.map((m, index) => ({
     index,
     name: m.name,
@@ -72,9 +73,9 @@ export function createKernelConfig(
     devices,
     groups,
     buffers,
-    ops: iommus.map(opsFor),
+    ops: iommus.map((m) => opsFor(m, variant)),
     mutants: new Set(options.mutants ?? []),
-    variant: new Set(options.variant ?? []),
+    variant,
   };
 }
 

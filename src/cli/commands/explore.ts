@@ -77,6 +77,8 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
       const r = explore(scenario, {
         spec: spec.value.model,
         variant: spec.value.variantRules,
+        conformance: spec.value.conformance,
+        contractChanges: spec.value.contractChanges,
         mutants: opts.mutant,
         maxStates: opts.maxStates,
         scenarioRef: ref,

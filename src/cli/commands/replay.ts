@@ -25,6 +25,8 @@ export function runReplay(path: string, opts: ReplayOptions, out: CliOutput): nu
     mutants: opts.mutant,
     variant: spec.value.variantRules,
     spec: spec.value.model,
+    conformance: spec.value.conformance,
+    contractChanges: spec.value.contractChanges,
   });
   if (!r.ok) return out.inputError(formatInputError(r));
   const { outcome } = r.value;

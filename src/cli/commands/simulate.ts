@@ -37,6 +37,8 @@ export function runSimulate(opts: SimulateCliOptions, out: CliOutput): number {
     maxCommands: opts.maxCommands,
     mutants: opts.mutant,
     variant: spec.value.variantRules,
+    conformance: spec.value.conformance,
+    contractChanges: spec.value.contractChanges,
     spec: spec.value.model,
     scenarioRef: ref,
   });

@@ -18,12 +18,13 @@
  * stays 0, so arm_smmu_attach_prepare/commit have no hardware effect), no S2, no nesting.
  */
 import {
+  __IOMMU_DOMAIN_PAGING,
   IOMMU_DOMAIN_BLOCKED,
   IOMMU_DOMAIN_IDENTITY,
   IOMMU_DOMAIN_SVA,
   isPagingType,
 } from '../../../spec/domain-types.js';
-import { DRIVER_FACTS, domainKind } from '../../../spec/drivers.js';
+import { domainKind, factsFor } from '../../../spec/drivers.js';
 import { EINVAL, ENODEV, EOPNOTSUPP } from '../../../spec/errno.js';
 import {
   type HwRoute,
@@ -404,7 +405,29 @@ export function arm_smmu_set_pasid(
   cd[CD.ASID] = arm_smmu_domain_asid(domain);
   arm_smmu_write_cd_entry(cfg, st, dev, pasid, cd);
   arm_smmu_update_ste(cfg, st, dev);
+  for (const other of cdTableSharers(cfg, st, dev)) {
+    arm_smmu_write_cd_entry(cfg, st, other, pasid, cd.slice());
+    arm_smmu_update_ste(cfg, st, other);
+  }
   return 0;
+}
+
+/**
+ * Design variant (debate 004, the pre-2023 layout): the CD table belongs to the S1 domain, so
+ * every master attached to the same RID domain shares it, and a PASID written for one master
+ * appears on all of them. Upstream (Michael Shavit's series) moved the table into the master.
+ */
+function cdTableSharers(cfg: KernelConfig, st: KernelState, dev: number): number[] {
+  if (!cfg.variant.has('smmu-cd-table-per-domain')) return [];
+  const rid = st.groups[cfg.devices[dev].group].domain;
+  const d = st.domains[rid];
+  if (d === null || d === undefined || !(d.type & __IOMMU_DOMAIN_PAGING)) return [];
+  return cfg.devices
+    .filter(
+      (o) =>
+        o.index !== dev && o.iommu === cfg.devices[dev].iommu && st.groups[o.group].domain === rid,
+    )
+    .map((o) => o.index);
 }
 
 /** Mirrors: drivers/iommu/arm/arm-smmu-v3/arm-smmu-v3.c arm_smmu_s1_set_dev_pasid() */
@@ -449,6 +472,7 @@ export function arm_smmu_blocking_set_dev_pasid(
   pasid: number,
 ): number {
   arm_smmu_clear_cd(cfg, st, dev, pasid);
+  for (const other of cdTableSharers(cfg, st, dev)) arm_smmu_clear_cd(cfg, st, other, pasid);
   if (!arm_smmu_ssids_in_use(cfg, st, dev)) {
     const type = sid_domain_type(cfg, st, dev);
     if (type === IOMMU_DOMAIN_IDENTITY) arm_smmu_attach_dev_identity(cfg, st, dev);
@@ -561,8 +585,11 @@ export function arm_smmu_pending_updates(
 /* The ops                                                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-export function armSmmuV3Ops(iommuIndex: number): IommuOps {
-  const p = DRIVER_FACTS['arm-smmu-v3'];
+export function armSmmuV3Ops(
+  iommuIndex: number,
+  variant: ReadonlySet<string> = new Set(),
+): IommuOps {
+  const p = factsFor('arm-smmu-v3', variant);
   return {
     driver: 'arm-smmu-v3',
     has_identity_domain: (cfg, iommu) => p.has_identity_domain(cfg.scenario.iommus[iommu]),

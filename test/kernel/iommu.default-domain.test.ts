@@ -241,6 +241,14 @@ describe('iommu_group_alloc_default_domain and iommu_dma_init_domain', () => {
     expect(d.cookie?.fq).not.toBeNull();
   });
 
+  test('a failing iommu_dma_init_fq() at boot also demotes DMA_FQ to DMA silently (drivers/iommu/dma-iommu.c iommu_dma_init_domain)', () => {
+    const env = boot(build([{ name: 'A' }], { faults: [{ op: 'iommu_dma_init_fq', nth: 1 }] }));
+    const d = domainOf(env, group(env, 'g0').default_domain);
+    expect(d.type).toBe(IOMMU_DOMAIN_DMA);
+    expect(d.cookie?.fq).toBeNull();
+    expect(env.st.warnings).toEqual([]);
+  });
+
   test('s390 without rtr_avail has no identity domain: passthrough falls back to DMA (drivers/iommu/iommu.c iommu_group_alloc_default_domain, drivers/iommu/s390-iommu.c)', () => {
     const env = boot(
       build([{ name: 'Z', max_pasids: 0 }], {
@@ -283,7 +291,7 @@ describe('iommu_group_alloc_default_domain and iommu_dma_init_domain', () => {
   // PASID feature then try to allocate non-PASID domain"). The emulator's
   // __iommu_group_alloc_default_domain() has no retry, so a PASID-capable device behind a driver
   // without PASID-capable paging domains (the s390 profile here) ends with no default domain.
-  test.fails('a driver refusing IOMMU_HWPT_ALLOC_PASID still gets a non-PASID default domain (drivers/iommu/iommu.c __iommu_group_alloc_default_domain)', () => {
+  test('a driver refusing IOMMU_HWPT_ALLOC_PASID still gets a non-PASID default domain (drivers/iommu/iommu.c __iommu_group_alloc_default_domain)', () => {
     const env = boot(
       build([{ name: 'Z', max_pasids: 16 }], {
         iommus: [iommu('s390', { caps: [], max_pasids: 16, rtr_avail: false })],

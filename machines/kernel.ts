@@ -1,0 +1,455 @@
+/**
+ * The spec of the IOMMU core as a SpecModel: one chart per kernel object (machines/*.machine.ts)
+ * and this pure router. For each kernel call it follows the kernel's check order across objects:
+ * it computes the facts a chart needs about the others (machines/facts.ts), asks the owning
+ * charts in order, commits their new snapshots only as far as the kernel would, and takes the
+ * expected return and the armed faults the path used up from the chart that answered.
+ * Returns are in spec/model.ts's normalised form.
+ */
+import { FAULT_OPS } from '../spec/calls.js';
+import { IOMMU_PASID_INVALID } from '../spec/domain-types.js';
+import { EINVAL } from '../spec/errno.js';
+import type { KernelEvent } from '../spec/events.js';
+import { ANY_RET, type SpecModel, type SpecRet } from '../spec/model.js';
+import type { Scenario } from '../spec/scenario.js';
+import { fire, type Outcome, SCOPE } from './chart.js';
+import { callerMayCall, isProposed, type MergedCallName } from './contract.js';
+import { bootDefaultType, isDmaApiType } from './default-domain.js';
+import { dmaMappingMachine } from './dma_mapping.machine.js';
+import {
+  attachFacts,
+  attachFactsFor,
+  pasidFacts,
+  type ResolvedDomain,
+  resolveDomain,
+  sameDriver,
+  sysfsFacts,
+} from './facts.js';
+import { globalPasidMachine } from './global_pasid.machine.js';
+import { type GroupEvent, iommuGroupMachine } from './iommu_group.machine.js';
+import { type BindFacts, mmMachine } from './mm.machine.js';
+import { pagingDomainMachine } from './paging_domain.machine.js';
+import { type PasidSlotEvent, pasidSlotMachine } from './pasid_slot.machine.js';
+import {
+  bondNamed,
+  currentDomainName,
+  FREE_SLOT,
+  isAllocated,
+  type KernelSpecState,
+  lowestFreeGlobalPasid,
+  type PasidSlotSnapshot,
+  replaceAt,
+  slotAt,
+  withSlot,
+} from './state.js';
+import { disarm, isArmed, type Topology, topologyOf } from './topology.js';
+import { specKey, specView } from './view.js';
+
+export type { KernelSpecState } from './state.js';
+
+interface Step {
+  readonly ret: SpecRet;
+  readonly next: KernelSpecState;
+}
+
+const outcome = (snap: { readonly context: Outcome }): Outcome => snap.context;
+
+/** The boot state: every group on its default domain (machines/default-domain.ts), nothing else. */
+function bootState(topo: Topology): KernelSpecState {
+  const groups = topo.groups.map((_, g) => {
+    const type = bootDefaultType(topo, g);
+    return iommuGroupMachine.resolveState({
+      value: { domain: type === 'NONE' ? 'none' : 'default', ownership: 'unowned' },
+      context: {
+        default_type: type,
+        private_domain: null,
+        owner: null,
+        owner_cnt: 0,
+        ret: 0,
+        consumed: [],
+      },
+    });
+  });
+  return {
+    groups,
+    pasids: topo.groups.map(() => []),
+    devices: topo.devices.map(() => dmaMappingMachine.getInitialSnapshot(SCOPE)),
+    domains: Array.from({ length: topo.scenario.bounds.domains }, () =>
+      pagingDomainMachine.getInitialSnapshot(SCOPE),
+    ),
+    mms: Array.from({ length: topo.scenario.bounds.mms }, () =>
+      mmMachine.getInitialSnapshot(SCOPE),
+    ),
+    global_pasid: globalPasidMachine.getInitialSnapshot(SCOPE),
+    armed: [],
+  };
+}
+
+export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> {
+  const topo = topologyOf(scenario);
+  const groupOf = (dev: number) => topo.devices[dev].group;
+  const emptyPasids = (s: KernelSpecState, g: number) => s.pasids[g].length === 0;
+
+  /** Ask a group chart; commit its snapshot and use up the faults its answer consumed. */
+  function askGroup(s: KernelSpecState, g: number, ev: GroupEvent): Step {
+    const next = fire(iommuGroupMachine, s.groups[g], ev);
+    const o = outcome(next);
+    return {
+      ret: o.ret,
+      next: { ...s, groups: replaceAt(s.groups, g, next), armed: disarm(s.armed, o.consumed) },
+    };
+  }
+
+  /** Ask the slot chart at (g, pasid); commit its snapshot into the group's pasid_array. */
+  function askSlot(s: KernelSpecState, g: number, pasid: number, ev: PasidSlotEvent): Step {
+    const next = fire(pasidSlotMachine, slotAt(s, g, pasid), ev);
+    const o = outcome(next);
+    return {
+      ret: o.ret,
+      next: {
+        ...s,
+        pasids: replaceAt(s.pasids, g, withSlot(s.pasids[g], pasid, next)),
+        armed: disarm(s.armed, o.consumed),
+      },
+    };
+  }
+
+  function pasidCall(
+    s: KernelSpecState,
+    type: 'iommu_attach_device_pasid' | 'iommu_replace_device_pasid',
+    ev: KernelEvent,
+  ): Step {
+    const dev = ev.dev ?? 0;
+    const pasid = ev.pasid ?? 0;
+    const g = groupOf(dev);
+    const d = resolveDomain(topo, s, ev.domain, g);
+    if (d === null) return { ret: -EINVAL, next: s };
+    const facts = pasidFacts(topo, s.armed, d, dev, pasid, type === 'iommu_attach_device_pasid');
+    return askSlot(s, g, pasid, { type, domain: d.name, handle: ev.handle ?? null, pasid, facts });
+  }
+
+  /** iommu_attach_device / iommu_attach_group / iommu_group_replace_domain. */
+  function rid(s: KernelSpecState, g: number, ev: KernelEvent): Step {
+    const d = resolveDomain(topo, s, ev.domain, g);
+    const compatible = d !== null && sameDriver(topo, d.iommu, topo.groups[g].iommu);
+    const target = d === null ? null : { name: d.name, region: d.region };
+    const none = { current: false, direct_refused: false, fault: false, driver_refused: false };
+    const attach = d === null ? none : attachFactsFor(topo, s, g, d);
+    if (ev.type === 'iommu_group_replace_domain')
+      return askGroup(s, g, { type: 'iommu_group_replace_domain', target, attach });
+    if (target === null) return { ret: -EINVAL, next: s };
+    if (ev.type === 'iommu_attach_group')
+      return askGroup(s, g, { type: 'iommu_attach_group', compatible, target, attach });
+    const singleton = topo.groups[g].devices.length === 1;
+    return askGroup(s, g, { type: 'iommu_attach_device', singleton, compatible, target, attach });
+  }
+
+  function claim(s: KernelSpecState, g: number, ev: KernelEvent): Step {
+    const blocking: ResolvedDomain = {
+      name: 'blocking',
+      region: 'blocking',
+      kind: 'blocked',
+      iommu: topo.groups[g].iommu,
+    };
+    const current = currentDomainName(s.groups[g]) === 'blocking';
+    const common = {
+      owner: ev.owner ?? null,
+      pasid_array_empty: emptyPasids(s, g),
+      attach: attachFacts(topo, s, g, blocking, current),
+    };
+    return askGroup(
+      s,
+      g,
+      ev.type === 'iommu_group_claim_dma_owner'
+        ? { type: 'iommu_group_claim_dma_owner', ...common }
+        : { type: 'iommu_device_claim_dma_owner', ...common },
+    );
+  }
+
+  function driverAttach(s: KernelSpecState, dev: number): Step {
+    const g = groupOf(dev);
+    const group = fire(iommuGroupMachine, s.groups[g], {
+      type: 'iommu_device_use_default_domain',
+      pasid_array_empty: emptyPasids(s, g),
+    });
+    const device = fire(dmaMappingMachine, s.devices[dev], {
+      type: 'device_driver_attach',
+      group_ret: Number(outcome(group).ret),
+    });
+    const ret = outcome(device).ret;
+    if (ret !== 0) return { ret, next: s };
+    return {
+      ret,
+      next: {
+        ...s,
+        groups: replaceAt(s.groups, g, group),
+        devices: replaceAt(s.devices, dev, device),
+      },
+    };
+  }
+
+  function driverRelease(s: KernelSpecState, dev: number): Step {
+    if (!s.devices[dev].matches('bound')) return { ret: 0, next: s };
+    const device = fire(dmaMappingMachine, s.devices[dev], { type: 'device_release_driver' });
+    const g = groupOf(dev);
+    const after = { ...s, devices: replaceAt(s.devices, dev, device) };
+    const r = askGroup(after, g, {
+      type: 'iommu_device_unuse_default_domain',
+      pasid_array_empty: emptyPasids(s, g),
+    });
+    return { ret: outcome(device).ret, next: r.next };
+  }
+
+  function deviceCall(
+    s: KernelSpecState,
+    dev: number,
+    ev: Parameters<typeof dmaMappingMachine.transition>[1],
+  ): Step {
+    const next = fire(dmaMappingMachine, s.devices[dev], ev);
+    const o = outcome(next);
+    return {
+      ret: o.ret,
+      next: { ...s, devices: replaceAt(s.devices, dev, next), armed: disarm(s.armed, o.consumed) },
+    };
+  }
+
+  function pagingDomainAlloc(s: KernelSpecState, dev: number): Step {
+    let slot = s.domains.findIndex((d) => !isAllocated(d));
+    const domains =
+      slot >= 0 ? s.domains : [...s.domains, pagingDomainMachine.getInitialSnapshot(SCOPE)];
+    if (slot < 0) slot = s.domains.length;
+    const next = fire(pagingDomainMachine, domains[slot], {
+      type: 'iommu_paging_domain_alloc',
+      slot,
+      iommu: topo.devices[dev].iommu,
+      alloc_fault: isArmed(s.armed, 'domain_alloc_paging'),
+    });
+    const o = outcome(next);
+    return {
+      ret: o.ret,
+      next: { ...s, domains: replaceAt(domains, slot, next), armed: disarm(s.armed, o.consumed) },
+    };
+  }
+
+  function svaBind(s: KernelSpecState, ev: KernelEvent): Step {
+    const dev = ev.dev ?? 0;
+    const mm = ev.mm ?? 0;
+    const g = groupOf(dev);
+    const handle = ev.handle ?? `sva:${dev}:${mm}`;
+    const own = s.mms[mm].context;
+    const dev_max_pasids = topo.devices[dev].max_pasids;
+    const free_pasid = lowestFreeGlobalPasid(s, dev_max_pasids);
+    const pasid = own.pasid !== IOMMU_PASID_INVALID ? own.pasid : free_pasid;
+    const entry = pasid < 0 ? FREE_SLOT : slotAt(s, g, pasid);
+    const tag = entry.matches('attached') ? entry.context.handle : null;
+    const bond = bondNamed(s, tag);
+    const mine = bond !== null && entry.context.domain === `sva:${mm}`;
+    // The attach attempts: each SVA domain of the mm (newest first), else a new one.
+    let armed = s.armed;
+    const consumes: (typeof armed)[number][] = [];
+    let attached: PasidSlotSnapshot | null = null;
+    let reuse_domain = -1;
+    let outcomeName: BindFacts['outcome'] = 'new';
+    let attach_errno = 0;
+    const attempt = (iommu: number): PasidSlotSnapshot | null => {
+      const d: ResolvedDomain = { name: `sva:${mm}`, region: 'private', kind: 'sva', iommu };
+      const next = fire(pasidSlotMachine, entry, {
+        type: 'iommu_attach_device_pasid',
+        domain: d.name,
+        handle,
+        pasid,
+        facts: pasidFacts(topo, armed, d, dev, pasid, true),
+      });
+      const o = outcome(next);
+      armed = disarm(armed, o.consumed);
+      consumes.push(...o.consumed);
+      attach_errno = Number(o.ret);
+      return o.ret === 0 ? next : null;
+    };
+    if (pasid >= 0 && tag === null) {
+      own.domains.some((d, i) => {
+        attached = attempt(d.iommu);
+        if (attached !== null) reuse_domain = i;
+        return attached !== null;
+      });
+      if (attached !== null) outcomeName = 'reuse';
+      else if (!topo.iommus[topo.devices[dev].iommu].facts.supports_sva)
+        outcomeName = 'unsupported';
+      else if (isArmed(armed, 'domain_alloc_paging')) outcomeName = 'alloc_fault';
+      else {
+        attached = attempt(topo.devices[dev].iommu);
+        outcomeName = attached === null ? 'attach_error' : 'new';
+      }
+    }
+    const next = fire(mmMachine, s.mms[mm], {
+      type: 'iommu_sva_bind_device',
+      bind: {
+        dev,
+        group: g,
+        handle,
+        dev_max_pasids,
+        free_pasid,
+        busy: tag !== null && !mine,
+        existing_bond: mine ? tag : null,
+        outcome: outcomeName,
+        reuse_domain,
+        iommu: topo.devices[dev].iommu,
+        attach_errno,
+        consumes,
+      },
+    });
+    const o = outcome(next);
+    const bonded = o.ret === handle && (outcomeName === 'reuse' || outcomeName === 'new');
+    const slot: PasidSlotSnapshot | null = bonded ? attached : null;
+    return {
+      ret: o.ret,
+      next: {
+        ...s,
+        mms: replaceAt(s.mms, mm, next),
+        pasids:
+          slot === null ? s.pasids : replaceAt(s.pasids, g, withSlot(s.pasids[g], pasid, slot)),
+        armed: disarm(s.armed, o.consumed),
+      },
+    };
+  }
+
+  function svaUnbind(s: KernelSpecState, handle: string | null | undefined): Step {
+    const found = bondNamed(s, handle);
+    if (found === null) return { ret: 0, next: s };
+    const pasid = s.mms[found.mm].context.pasid;
+    const next = fire(mmMachine, s.mms[found.mm], {
+      type: 'iommu_sva_unbind_device',
+      handle: found.bond.name,
+    });
+    const after = { ...s, mms: replaceAt(s.mms, found.mm, next) };
+    if (found.bond.users > 1) return { ret: outcome(next).ret, next: after };
+    return askSlot(after, found.bond.group, pasid, { type: 'iommu_detach_device_pasid' });
+  }
+
+  function step(s: KernelSpecState, ev: KernelEvent): Step {
+    const type = ev.type as MergedCallName;
+    const dev = ev.dev ?? 0;
+    switch (type) {
+      case 'device_driver_attach':
+        return driverAttach(s, dev);
+      case 'device_release_driver':
+        return driverRelease(s, dev);
+      case 'iommu_group_store_type': {
+        const g = ev.group ?? 0;
+        return askGroup(s, g, { type, ...sysfsFacts(topo, s, g, ev.sysfs ?? '') });
+      }
+      case 'iommu_group_show_type':
+        return { ret: askGroup(s, ev.group ?? 0, { type }).ret, next: s };
+      case 'iommu_get_domain_for_dev':
+        return { ret: askGroup(s, groupOf(dev), { type }).ret, next: s };
+      case 'iommu_paging_domain_alloc':
+        return pagingDomainAlloc(s, dev);
+      case 'iommu_domain_free': {
+        const slot = ev.domain?.kind === 'user' ? ev.domain.slot : -1;
+        if (slot < 0 || slot >= s.domains.length) return { ret: 0, next: s };
+        const next = fire(pagingDomainMachine, s.domains[slot], { type });
+        return {
+          ret: outcome(next).ret,
+          next: { ...s, domains: replaceAt(s.domains, slot, next) },
+        };
+      }
+      case 'iommu_attach_device':
+      case 'iommu_detach_device':
+        if (type === 'iommu_attach_device') return rid(s, groupOf(dev), ev);
+        return askGroup(s, groupOf(dev), {
+          type,
+          current:
+            resolveDomain(topo, s, ev.domain, groupOf(dev))?.name ===
+            currentDomainName(s.groups[groupOf(dev)]),
+          singleton: topo.groups[groupOf(dev)].devices.length === 1,
+        });
+      case 'iommu_attach_group':
+      case 'iommu_group_replace_domain':
+        return rid(s, ev.group ?? 0, ev);
+      case 'iommu_detach_group':
+        return askGroup(s, ev.group ?? 0, { type });
+      case 'iommu_group_claim_dma_owner':
+        return claim(s, ev.group ?? 0, ev);
+      case 'iommu_device_claim_dma_owner':
+        return claim(s, groupOf(dev), ev);
+      case 'iommu_group_release_dma_owner':
+      case 'iommu_device_release_dma_owner': {
+        const g = type === 'iommu_group_release_dma_owner' ? (ev.group ?? 0) : groupOf(dev);
+        return askGroup(s, g, { type, pasid_array_empty: emptyPasids(s, g) });
+      }
+      case 'iommu_attach_device_pasid':
+      case 'iommu_replace_device_pasid':
+        return pasidCall(s, type, ev);
+      case 'iommu_detach_device_pasid':
+        return askSlot(s, groupOf(dev), ev.pasid ?? 0, { type });
+      case 'iommu_alloc_global_pasid':
+      case 'iommu_free_global_pasid': {
+        const next = fire(
+          globalPasidMachine,
+          s.global_pasid,
+          type === 'iommu_alloc_global_pasid'
+            ? { type, free_pasid: lowestFreeGlobalPasid(s, topo.devices[dev].max_pasids) }
+            : { type, pasid: ev.pasid ?? IOMMU_PASID_INVALID },
+        );
+        return { ret: outcome(next).ret, next: { ...s, global_pasid: next } };
+      }
+      case 'iommu_sva_bind_device':
+        return svaBind(s, ev);
+      case 'iommu_sva_unbind_device':
+        return svaUnbind(s, ev.handle);
+      case 'iommu_sva_get_pasid': {
+        const found = bondNamed(s, ev.handle);
+        if (found === null) return { ret: IOMMU_PASID_INVALID, next: s };
+        return { ret: outcome(fire(mmMachine, s.mms[found.mm], { type })).ret, next: s };
+      }
+      case 'mm_pasid_drop': {
+        const mm = ev.mm ?? 0;
+        const next = fire(mmMachine, s.mms[mm], { type });
+        return { ret: outcome(next).ret, next: { ...s, mms: replaceAt(s.mms, mm, next) } };
+      }
+      case 'dma_map_single': {
+        const dmaApi = isDmaApiType(s.groups[groupOf(dev)].context.default_type);
+        return deviceCall(s, dev, { type, map_fault: dmaApi && isArmed(s.armed, 'map_pages') });
+      }
+      case 'dma_unmap_single':
+        return deviceCall(s, dev, { type });
+      case 'dma_opt_mapping_size': {
+        const dma_iommu = isDmaApiType(s.groups[groupOf(dev)].context.default_type);
+        return { ret: deviceCall(s, dev, { type, dma_iommu }).ret, next: s };
+      }
+      case 'fq_flush_timeout':
+        return { ret: 0, next: s };
+      case 'iommu_iotlb_sync':
+        return { ret: 0, next: s };
+      case 'iommu_map':
+      case 'iommu_unmap':
+      case 'iommu_unmap_fast':
+      case 'iommu_iova_to_phys':
+      case 'device_dma':
+      case 'hw_step':
+        return { ret: ANY_RET, next: s };
+      case 'fault_inject': {
+        const op = ev.op;
+        if (op === undefined || isArmed(s.armed, op)) return { ret: ANY_RET, next: s };
+        const armed = [...s.armed, op].sort((a, b) => FAULT_OPS.indexOf(a) - FAULT_OPS.indexOf(b));
+        return { ret: ANY_RET, next: { ...s, armed } };
+      }
+      default:
+        return unreachable(type, s);
+    }
+  }
+
+  return {
+    initial: bootState(topo),
+    // A call proposed on the list and never merged has no rule in the merged kernel's spec.
+    step: (s, ev) => (isProposed(ev.type) ? { ret: ANY_RET, next: s } : step(s, ev)),
+    allowed: (s, ev) => callerMayCall(topo, s, ev),
+    view: specView,
+    key: specKey,
+  };
+}
+
+/** Exhaustiveness: every merged call has a case above. */
+function unreachable(_type: never, s: KernelSpecState): Step {
+  return { ret: ANY_RET, next: s };
+}
