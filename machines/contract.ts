@@ -105,11 +105,49 @@ const freeDetachedUserDomain: Predicate = (_topo, s, ev) => {
 };
 
 /**
- * iommu_attach_device / iommu_attach_group / iommu_group_replace_domain: with a domain the caller
- * allocated. Attaching the default domain through them would put an owned group on its default
- * domain (reference 13.4), and a domain freed under the group would be a use-after-free.
+ * iommu_attach_device: with a domain the caller allocated. Attaching the default domain through
+ * the RID attach calls would put an owned group on its default domain (reference 13.4), and a
+ * domain freed under the group would be a use-after-free.
  */
 const attachUserDomain: Predicate = (_topo, s, ev) => userDomain(s, ev.domain) !== null;
+
+function isMultiDevice(topo: Topology, g: number): boolean {
+  return topo.groups[g].devices.length > 1;
+}
+
+/**
+ * iommu_attach_group: as iommu_attach_device, and not over DMA-API drivers of other devices: in
+ * a multi-device group with drivers bound, nothing tells them their domain changed and their
+ * mappings stop translating (reference 14.1, the iGPU + HDMI audio group). Group-level attach is
+ * for the group's explicit owner or a group nobody uses.
+ */
+const attachGroupNotShared: Predicate = (topo, s, ev) => {
+  const g = groupOf(topo, ev);
+  return (
+    attachUserDomain(topo, s, ev) &&
+    !(isMultiDevice(topo, g) && s.groups[g].matches({ ownership: 'dma_api' }))
+  );
+};
+
+/**
+ * iommu_group_replace_domain (IOMMUFD_INTERNAL): by iommufd, which owns the group it replaces
+ * domains on; with a domain it allocated.
+ */
+const replaceOnOwnedGroup: Predicate = (topo, s, ev) =>
+  attachUserDomain(topo, s, ev) && isOwned(s, groupOf(topo, ev));
+
+/**
+ * device_driver_attach: not onto a multi-device group an unowned caller left on its private
+ * domain. The kernel checks group->domain only when owner_cnt > 0 (reference 5.3), so the bind
+ * succeeds and the driver's DMA-API mappings, made in the default domain, never translate; the
+ * previous caller should have detached.
+ */
+const bindOnUsableGroup: Predicate = (topo, s, ev) => {
+  const g = groupOf(topo, ev);
+  return !(
+    isMultiDevice(topo, g) && s.groups[g].matches({ domain: 'private', ownership: 'unowned' })
+  );
+};
 
 /**
  * iommu_detach_device: with the group's current user domain, on a singleton group, and not while
@@ -201,15 +239,14 @@ const detachAttachedPasid: Predicate = (topo, s, ev) => {
 /**
  * iommu_replace_device_pasid: CORE-N only (it does not exist before), with a domain the caller
  * holds, not over an SVA bond, not at an mm's PASID, and not with the handle already installed
- * for that domain (a WARN_ON and -EINVAL).
+ * at that PASID (a WARN_ON and -EINVAL).
  */
 const replacePasidHeldDomain: Predicate = (topo, s, ev) => {
   if (topo.scenario.kernel.revision !== 'newest' || !attachPasidHeldDomain(topo, s, ev))
     return false;
   const slot = slotAt(s, groupOf(topo, ev), ev.pasid ?? 0);
-  const current = slot.context.domain;
-  if (current?.startsWith('sva:')) return false;
-  return !(slot.context.handle === (ev.handle ?? null) && current === pasidDomainName(topo, ev));
+  if (slot.context.domain?.startsWith('sva:')) return false;
+  return slot.context.handle !== (ev.handle ?? null);
 };
 
 /**
@@ -257,7 +294,7 @@ const liveDomain: Predicate = (_topo, s, ev) =>
   (ev.domain?.kind === 'default' && s.groups[ev.domain.group].context.default_type !== 'NONE');
 
 export const CALLER_CONTRACT: Readonly<Record<MergedCallName, Predicate>> = {
-  device_driver_attach: always,
+  device_driver_attach: bindOnUsableGroup,
   device_release_driver: releaseDriverWithoutPasids,
   iommu_group_store_type: always,
   iommu_group_show_type: always,
@@ -266,9 +303,9 @@ export const CALLER_CONTRACT: Readonly<Record<MergedCallName, Predicate>> = {
   iommu_get_domain_for_dev: always,
   iommu_attach_device: attachUserDomain,
   iommu_detach_device: detachDeviceCurrentDomain,
-  iommu_attach_group: attachUserDomain,
+  iommu_attach_group: attachGroupNotShared,
   iommu_detach_group: detachGroupCurrentDomain,
-  iommu_group_replace_domain: attachUserDomain,
+  iommu_group_replace_domain: replaceOnOwnedGroup,
   iommu_device_claim_dma_owner: claimWithOwner,
   iommu_device_release_dma_owner: releaseOwnedDevice,
   iommu_group_claim_dma_owner: claimWithOwner,

@@ -7,6 +7,7 @@
  *     untrusted devices, an explicit target), -1 when no type is legal;
  *   - iommu_group_alloc_default_domain: an explicit type exactly, else the global default with
  *     the fallback to DMA (identity allocation fails when the driver has no identity domain);
+ *     a default domain that already has the type is reused and nothing changes;
  *   - iommu_dma_init_domain: DMA_FQ demoted to DMA without IOMMU_CAP_DEFERRED_FLUSH or when the
  *     flush queue cannot be set up.
  */
@@ -17,6 +18,7 @@ import {
   IOMMU_DOMAIN_DMA_FQ,
   IOMMU_DOMAIN_IDENTITY,
   iommu_is_dma_domain,
+  isPagingType,
 } from '../spec/domain-types.js';
 import { EINVAL, ENOMEM, EOPNOTSUPP } from '../spec/errno.js';
 import type { Scenario } from '../spec/scenario.js';
@@ -92,36 +94,39 @@ export function requestedDomainType(topo: Topology, group: number, target: numbe
   return type;
 }
 
-/** An allocation: the type allocated (or errno < 0) and the armed faults it used up. */
+/** An allocation: the type allocated (or errno < 0), whether it is the current default domain
+ * reused, and the armed faults it used up. */
 export interface AllocResult {
   readonly errno: number;
   readonly type: number;
+  readonly reused: boolean;
   readonly consumes: readonly FaultOp[];
 }
 
 /**
- * __iommu_group_alloc_default_domain(group, type): the driver's static identity domain, else
- * -EOPNOTSUPP for a non-paging type; paging domains are PASID-capable when the first device has
- * PASIDs (-EOPNOTSUPP if the driver cannot); an armed domain_alloc_paging fails with -ENOMEM.
+ * __iommu_group_alloc_default_domain(group, type): the current default domain when it already
+ * has the type (reused: the setup is then a no-op); a paging domain, PASID-capable when the first
+ * device has PASIDs and retried without IOMMU_HWPT_ALLOC_PASID when the driver answers
+ * -EOPNOTSUPP, failing with -ENOMEM on an armed domain_alloc_paging; else the driver's static
+ * identity domain, -EOPNOTSUPP without one. `current` is the current default type (-1: none).
  */
 export function allocDefaultDomainOfType(
   topo: Topology,
   group: number,
   type: number,
+  current: number,
   armed: readonly FaultOp[],
 ): AllocResult {
-  const iommu = topo.iommus[topo.groups[group].iommu];
-  if (type === IOMMU_DOMAIN_IDENTITY) {
-    return iommu.has_identity_domain
-      ? { errno: 0, type, consumes: [] }
-      : { errno: -EOPNOTSUPP, type, consumes: [] };
+  const ok = { errno: 0, type, reused: false, consumes: [] };
+  if (type === current) return { ...ok, reused: true };
+  if (isPagingType(type)) {
+    if (isArmed(armed, 'domain_alloc_paging'))
+      return { ...ok, errno: -ENOMEM, consumes: ['domain_alloc_paging'] };
+    return ok;
   }
-  const first = topo.groups[group].devices[0];
-  if (topo.devices[first].max_pasids > 0 && !iommu.facts.supports_alloc_pasid)
-    return { errno: -EOPNOTSUPP, type, consumes: [] };
-  if (isArmed(armed, 'domain_alloc_paging'))
-    return { errno: -ENOMEM, type, consumes: ['domain_alloc_paging'] };
-  return { errno: 0, type, consumes: [] };
+  return topo.iommus[topo.groups[group].iommu].has_identity_domain
+    ? ok
+    : { ...ok, errno: -EOPNOTSUPP };
 }
 
 /**
@@ -133,16 +138,16 @@ export function allocDefaultDomain(
   topo: Topology,
   group: number,
   req: number,
+  current: number,
   armed: readonly FaultOp[],
 ): AllocResult {
-  if (req) return allocDefaultDomainOfType(topo, group, req, armed);
+  if (req) return allocDefaultDomainOfType(topo, group, req, current, armed);
   const global = globalDefaultDomainType(topo.scenario.kernel);
-  const first = allocDefaultDomainOfType(topo, group, global, armed);
+  const first = allocDefaultDomainOfType(topo, group, global, current, armed);
   if (first.errno === 0) return first;
-  if (global === IOMMU_DOMAIN_DMA)
-    return { errno: -EINVAL, type: global, consumes: first.consumes };
+  if (global === IOMMU_DOMAIN_DMA) return { ...first, errno: -EINVAL };
   const left = armed.filter((op) => !first.consumes.includes(op));
-  const second = allocDefaultDomainOfType(topo, group, IOMMU_DOMAIN_DMA, left);
+  const second = allocDefaultDomainOfType(topo, group, IOMMU_DOMAIN_DMA, current, left);
   return { ...second, consumes: [...first.consumes, ...second.consumes] };
 }
 
@@ -169,7 +174,7 @@ export function dmaInitType(
 export function bootDefaultType(topo: Topology, group: number): DefaultTypeName {
   const req = requestedDomainType(topo, group, 0);
   if (req < 0) return 'NONE';
-  const alloc = allocDefaultDomain(topo, group, req, []);
+  const alloc = allocDefaultDomain(topo, group, req, -1, []);
   if (alloc.errno !== 0) return 'NONE';
   return typeNameOf(dmaInitType(topo, group, alloc.type, []).type);
 }

@@ -1,16 +1,19 @@
 /**
- * A device as a DMA-API user: whether a kernel driver is bound through the driver core
- * (drivers/base/dd.c really_probe / device_remove) and how many dma_map_single() mappings it
- * holds (drivers/iommu/dma-iommu.c __iommu_dma_map / __iommu_dma_unmap).
- *   unbound <-> bound (idle <-> mapped, by the count of live mappings)
+ * A device as a DMA-API user, two regions:
+ *   driver:  unbound | bound (idle | mapped)  whether a kernel driver is bound through the driver
+ *            core (drivers/base/dd.c really_probe / device_remove) and whether it holds
+ *            dma_map_single() mappings (the count is context);
+ *   dma_ops: iommu | direct                   dev->dma_iommu, which iommu_setup_dma_ops()
+ *            (drivers/iommu/dma-iommu.c) sets from group->domain at boot and after every
+ *            successful sysfs type write (even one that keeps the domain).
  *   device_driver_attach: -EBUSY when a driver is bound (__driver_probe_device), else the group's
  *     iommu_device_use_default_domain() answer (the router asks the group chart first);
  *   device_release_driver: the driver's .remove unmaps everything; no-op when unbound;
- *   dma_map_single: an IOVA, or DMA_MAPPING_ERROR when the IOMMU map reaches an armed map_pages
- *     (dma-direct, with an identity default domain, never fails);
- *   dma_opt_mapping_size: iova_rcache_range() with IOMMU DMA ops, else SIZE_MAX.
+ *   dma_map_single: an IOVA, or DMA_MAPPING_ERROR when the IOMMU ops' map reaches an armed
+ *     map_pages (__iommu_dma_map; dma-direct never fails here);
+ *   dma_opt_mapping_size: iova_rcache_range() with the IOMMU DMA ops, else SIZE_MAX.
  */
-import { assign, not, setup, stateIn } from 'xstate';
+import { and, assign, not, setup, stateIn } from 'xstate';
 import type { FaultOp } from '../spec/calls.js';
 import { EBUSY } from '../spec/errno.js';
 import { IOVA_RET } from '../spec/model.js';
@@ -24,9 +27,10 @@ export const IOVA_RCACHE_RANGE = 4096 << 5;
 export type DmaMappingEvent =
   | { readonly type: 'device_driver_attach'; readonly group_ret: number }
   | { readonly type: 'device_release_driver' }
-  | { readonly type: 'dma_map_single'; readonly map_fault: boolean }
+  | { readonly type: 'dma_map_single'; readonly map_armed: boolean }
   | { readonly type: 'dma_unmap_single' }
-  | { readonly type: 'dma_opt_mapping_size'; readonly dma_iommu: boolean };
+  | { readonly type: 'dma_opt_mapping_size' }
+  | { readonly type: 'iommu_setup_dma_ops'; readonly dma_api_domain: boolean };
 
 export interface DmaMappingContext extends Outcome {
   readonly maps: number;
@@ -35,11 +39,12 @@ export interface DmaMappingContext extends Outcome {
 export const dmaMappingMachine = setup({
   types: { context: {} as DmaMappingContext, events: {} as DmaMappingEvent },
   guards: {
-    isBound: stateIn('bound'),
+    isBound: stateIn({ driver: 'bound' }),
+    isIommuDma: stateIn({ dma_ops: 'iommu' }),
     hasMappings: ({ context }) => context.maps > 0,
     isGroupRefused: ({ event }) => event.type === 'device_driver_attach' && event.group_ret !== 0,
-    isMapFault: ({ event }) => event.type === 'dma_map_single' && event.map_fault,
-    isDmaIommu: ({ event }) => event.type === 'dma_opt_mapping_size' && event.dma_iommu,
+    isMapArmed: ({ event }) => event.type === 'dma_map_single' && event.map_armed,
+    isDmaApiDomain: ({ event }) => event.type === 'iommu_setup_dma_ops' && event.dma_api_domain,
   },
   actions: {
     returnZero: assign({ ret: 0, consumed: [] }),
@@ -64,36 +69,51 @@ export const dmaMappingMachine = setup({
   },
 }).createMachine({
   id: 'dma_mapping',
-  initial: 'unbound',
+  type: 'parallel',
   context: { maps: 0, ret: 0, consumed: [] },
   states: {
-    unbound: {},
-    bound: {
-      initial: 'idle',
+    driver: {
+      initial: 'unbound',
       states: {
-        idle: { always: { guard: 'hasMappings', target: 'mapped' } },
-        mapped: { always: { guard: not('hasMappings'), target: 'idle' } },
+        unbound: {},
+        bound: {
+          initial: 'idle',
+          states: {
+            idle: { always: { guard: 'hasMappings', target: 'mapped' } },
+            mapped: { always: { guard: not('hasMappings'), target: 'idle' } },
+          },
+        },
+      },
+      on: {
+        device_driver_attach: [
+          { guard: 'isBound', actions: 'returnEBUSY' },
+          { guard: 'isGroupRefused', actions: 'returnGroupErrno' },
+          { target: '.bound', actions: 'returnZero' },
+        ],
+        device_release_driver: [
+          { guard: 'isBound', target: '.unbound', actions: 'unmapAll' },
+          { actions: 'returnZero' },
+        ],
+        dma_map_single: [
+          { guard: and(['isIommuDma', 'isMapArmed']), actions: 'returnMappingError' },
+          { actions: 'addMapping' },
+        ],
+        dma_unmap_single: { actions: 'removeMapping' },
       },
     },
-  },
-  on: {
-    device_driver_attach: [
-      { guard: 'isBound', actions: 'returnEBUSY' },
-      { guard: 'isGroupRefused', actions: 'returnGroupErrno' },
-      { target: '.bound', actions: 'returnZero' },
-    ],
-    device_release_driver: [
-      { guard: 'isBound', target: '.unbound', actions: 'unmapAll' },
-      { actions: 'returnZero' },
-    ],
-    dma_map_single: [
-      { guard: 'isMapFault', actions: 'returnMappingError' },
-      { actions: 'addMapping' },
-    ],
-    dma_unmap_single: { actions: 'removeMapping' },
-    dma_opt_mapping_size: [
-      { guard: 'isDmaIommu', actions: 'returnRcacheRange' },
-      { actions: 'returnSizeMax' },
-    ],
+    dma_ops: {
+      initial: 'iommu',
+      states: { iommu: {}, direct: {} },
+      on: {
+        iommu_setup_dma_ops: [
+          { guard: 'isDmaApiDomain', target: '.iommu', actions: 'returnZero' },
+          { target: '.direct', actions: 'returnZero' },
+        ],
+        dma_opt_mapping_size: [
+          { guard: 'isIommuDma', actions: 'returnRcacheRange' },
+          { actions: 'returnSizeMax' },
+        ],
+      },
+    },
   },
 });

@@ -176,11 +176,12 @@ export function sysfsFacts(
   const legacyType = (req ?? 0) || devDef || globalDefaultDomainType(kernel);
   const requested = legacy ? legacyType : requestedDomainType(topo, g, req ?? 0);
   const legal = requested >= 0;
+  const current = typeOfName(cur);
   const alloc = !legal
-    ? { errno: 0, type: -1, consumes: [] }
+    ? { errno: 0, type: -1, reused: false, consumes: [] }
     : legacy
-      ? allocDefaultDomainOfType(topo, g, requested, s.armed)
-      : allocDefaultDomain(topo, g, requested, s.armed);
+      ? allocDefaultDomainOfType(topo, g, requested, current, s.armed)
+      : allocDefaultDomain(topo, g, requested, current, s.armed);
   let armed = disarm(s.armed, alloc.consumes);
   const direct =
     needsDirectMappings(alloc.type) &&
@@ -210,11 +211,7 @@ export function sysfsFacts(
       fq_fault: isArmed(s.armed, 'iommu_dma_init_fq'),
       legal,
       alloc_errno: alloc.errno,
-      same_domain:
-        !legacy &&
-        alloc.errno === 0 &&
-        alloc.type === IOMMU_DOMAIN_IDENTITY &&
-        typeOfName(cur) === IOMMU_DOMAIN_IDENTITY,
+      same_domain: !legacy && alloc.errno === 0 && alloc.reused,
       direct_fault: legacy && direct.length > 0,
       new_type: typeNameOf(init.type),
       on_alloc_error: alloc.consumes,

@@ -28,105 +28,23 @@ import { and, assign, not, or, setup, stateIn } from 'xstate';
 import type { FaultOp } from '../spec/calls.js';
 import { domainTypeSysfsName, IOMMU_DOMAIN_DMA_FQ } from '../spec/domain-types.js';
 import { EBUSY, EINVAL, ENOMEM, EPERM, EPROBE_DEFER } from '../spec/errno.js';
-import type { ViewDomain } from '../spec/view.js';
-import type { Outcome } from './chart.js';
-import { type DefaultTypeName, typeOfName } from './default-domain.js';
+import { typeOfName } from './default-domain.js';
+import type {
+  AttachFacts,
+  GroupContext,
+  GroupEvent,
+  SysfsFacts,
+  Target,
+} from './iommu_group.events.js';
 
-/** What __iommu_group_set_domain_internal's loop over the members would meet first. */
-export interface AttachFacts {
-  /** The domain is already group->domain: nothing to do, 0. */
-  readonly current: boolean;
-  /** A require_direct member would go onto a blocked domain: -EINVAL before its attach. */
-  readonly direct_refused: boolean;
-  /** The first attach_dev call hits the armed fault: -ENOMEM, the members roll back. */
-  readonly fault: boolean;
-  /** attach_dev refuses a domain of another IOMMU instance: -EINVAL. */
-  readonly driver_refused: boolean;
-}
-
-export interface Target {
-  readonly name: ViewDomain;
-  readonly region: 'default' | 'blocking' | 'private';
-}
-
-/** iommu_group_store_type() facts the router computes from the rules and the other charts. */
-export interface SysfsFacts {
-  readonly count: number;
-  /** The parsed type, 0 for "auto", null for any other string. */
-  readonly req: number | null;
-  /** The v6.3 rules (iommu_change_dev_def_domain). */
-  readonly legacy: boolean;
-  readonly multi_device: boolean;
-  readonly driver_bound: boolean;
-  readonly type_conflict: boolean;
-  /** v6.3: the type asked for, auto resolved (def_domain_type, else the global default). */
-  readonly legacy_type: DefaultTypeName;
-  /** iommu_dma_init_fq() is armed to fail. */
-  readonly fq_fault: boolean;
-  /** iommu_get_default_domain_type() found a legal type. */
-  readonly legal: boolean;
-  readonly alloc_errno: number;
-  /** The allocation returned the current default domain (the static identity domain). */
-  readonly same_domain: boolean;
-  /** v6.3: the direct mapping of a require_direct device fails (no retry there). */
-  readonly direct_fault: boolean;
-  /** The installed type, after iommu_dma_init_domain's DMA_FQ demotion. */
-  readonly new_type: DefaultTypeName;
-  /** Faults used up on each way out of the setup. */
-  readonly on_alloc_error: readonly FaultOp[];
-  readonly on_direct_fault: readonly FaultOp[];
-  readonly on_attach_fault: readonly FaultOp[];
-  readonly on_success: readonly FaultOp[];
-}
-
-type OwnerClaim = { readonly owner: string | null; readonly pasid_array_empty: boolean };
-export type GroupEvent =
-  | { readonly type: 'iommu_device_use_default_domain'; readonly pasid_array_empty: boolean }
-  | { readonly type: 'iommu_device_unuse_default_domain'; readonly pasid_array_empty: boolean }
-  | ({ readonly type: 'iommu_group_claim_dma_owner'; readonly attach: AttachFacts } & OwnerClaim)
-  | ({ readonly type: 'iommu_device_claim_dma_owner'; readonly attach: AttachFacts } & OwnerClaim)
-  | { readonly type: 'iommu_group_release_dma_owner'; readonly pasid_array_empty: boolean }
-  | { readonly type: 'iommu_device_release_dma_owner'; readonly pasid_array_empty: boolean }
-  | {
-      readonly type: 'iommu_attach_device';
-      readonly singleton: boolean;
-      readonly compatible: boolean;
-      readonly target: Target;
-      readonly attach: AttachFacts;
-    }
-  | {
-      readonly type: 'iommu_attach_group';
-      readonly compatible: boolean;
-      readonly target: Target;
-      readonly attach: AttachFacts;
-    }
-  | {
-      readonly type: 'iommu_group_replace_domain';
-      readonly target: Target | null;
-      readonly attach: AttachFacts;
-    }
-  | { readonly type: 'iommu_detach_device'; readonly current: boolean; readonly singleton: boolean }
-  | { readonly type: 'iommu_detach_group' }
-  | {
-      readonly type: 'iommu_group_store_type';
-      readonly sysfs: SysfsFacts;
-      readonly attach: AttachFacts;
-    }
-  | { readonly type: 'iommu_group_show_type' }
-  | { readonly type: 'iommu_get_domain_for_dev' };
-
-export interface GroupContext extends Outcome {
-  readonly default_type: DefaultTypeName;
-  /** The domain of the `private` state. */
-  readonly private_domain: ViewDomain | null;
-  readonly owner: string | null;
-  readonly owner_cnt: number;
-}
+export type { AttachFacts, GroupContext, GroupEvent, SysfsFacts, Target };
 
 const facts = (e: GroupEvent): AttachFacts | null => ('attach' in e ? e.attach : null);
 const sysfs = (e: GroupEvent): SysfsFacts | null => ('sysfs' in e ? e.sysfs : null);
 const pasidsAttached = (e: GroupEvent): boolean => 'pasid_array_empty' in e && !e.pasid_array_empty;
 const target = (e: GroupEvent): Target | null => ('target' in e ? e.target : null);
+/** The sysfs facts when the v6.3 rules apply. */
+const legacy = (e: GroupEvent): SysfsFacts | null => (sysfs(e)?.legacy ? sysfs(e) : null);
 const isLiveUpgrade = (c: GroupContext, e: GroupEvent): boolean =>
   sysfs(e)?.req === IOMMU_DOMAIN_DMA_FQ && c.default_type === 'DMA';
 
@@ -161,17 +79,12 @@ export const iommuGroupMachine = setup({
     isTargetBlocking: ({ event }) => target(event)?.region === 'blocking',
     isNoDefaultDomain: ({ context }) => context.default_type === 'NONE',
     isUnknownType: ({ event }) => sysfs(event)?.req === null,
-    isLegacyRules: ({ event }) => sysfs(event)?.legacy === true,
-    isLegacyMultiDevice: ({ event }) =>
-      sysfs(event)?.legacy === true && sysfs(event)?.multi_device === true,
+    isLegacyRules: ({ event }) => legacy(event) !== null,
+    isLegacyMultiDevice: ({ event }) => legacy(event)?.multi_device === true,
     isLegacyDriverBound: ({ context, event }) =>
-      sysfs(event)?.legacy === true &&
-      sysfs(event)?.driver_bound === true &&
-      !isLiveUpgrade(context, event),
-    isLegacyTypeConflict: ({ event }) =>
-      sysfs(event)?.legacy === true && sysfs(event)?.type_conflict === true,
-    isLegacySameType: ({ context, event }) =>
-      sysfs(event)?.legacy === true && sysfs(event)?.legacy_type === context.default_type,
+      legacy(event)?.driver_bound === true && !isLiveUpgrade(context, event),
+    isLegacyTypeConflict: ({ event }) => legacy(event)?.type_conflict === true,
+    isLegacySameType: ({ context, event }) => legacy(event)?.legacy_type === context.default_type,
     isLiveUpgrade: ({ context, event }) => isLiveUpgrade(context, event),
     isFlushQueueFault: ({ event }) => sysfs(event)?.fq_fault === true,
     isNoLegalType: ({ event }) => sysfs(event)?.legal === false,
@@ -205,11 +118,21 @@ export const iommuGroupMachine = setup({
       consumed: [],
     }),
     forgetPrivateDomain: assign({ private_domain: null }),
-    returnCount: assign({ ret: ({ event }) => sysfs(event)?.count ?? 0, consumed: [] }),
+    returnCount: assign({
+      ret: ({ event }) => sysfs(event)?.count ?? 0,
+      consumed: [],
+      dma_ops_reset: false,
+    }),
+    keepDefaultDomain: assign({
+      ret: ({ event }) => sysfs(event)?.count ?? 0,
+      consumed: ({ event }) => sysfs(event)?.on_alloc_error ?? [],
+      dma_ops_reset: true,
+    }),
     upgradeToFlushQueue: assign({
       default_type: 'DMA_FQ',
       ret: ({ event }) => sysfs(event)?.count ?? 0,
       consumed: [],
+      dma_ops_reset: false,
     }),
     returnFlushQueueFault: assign({
       ret: -ENOMEM,
@@ -231,6 +154,7 @@ export const iommuGroupMachine = setup({
       default_type: ({ context, event }) => sysfs(event)?.new_type ?? context.default_type,
       ret: ({ event }) => sysfs(event)?.count ?? 0,
       consumed: ({ event }) => sysfs(event)?.on_success ?? [],
+      dma_ops_reset: true,
     }),
     returnTypeName: assign({
       ret: ({ context }) =>
@@ -251,6 +175,7 @@ export const iommuGroupMachine = setup({
   id: 'iommu_group',
   type: 'parallel',
   context: {
+    dma_ops_reset: false,
     default_type: 'NONE',
     private_domain: null,
     owner: null,
@@ -297,7 +222,7 @@ export const iommuGroupMachine = setup({
           { guard: and([not('isLegacyRules'), 'hasUsers']), actions: 'returnEPERM' },
           { guard: 'isNoLegalType', actions: 'returnEINVAL' },
           { guard: 'isAllocError', actions: 'returnAllocError' },
-          { guard: 'isSameDefaultDomain', actions: 'returnCount' },
+          { guard: 'isSameDefaultDomain', actions: 'keepDefaultDomain' },
           { guard: 'isDirectMapFault', actions: 'returnDirectMapFault' },
           { guard: 'isAttachFault', actions: 'returnSetupAttachFault' },
           { target: '.default', actions: 'installDefaultDomain' },

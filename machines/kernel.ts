@@ -4,18 +4,19 @@
  * it computes the facts a chart needs about the others (machines/facts.ts), asks the owning
  * charts in order, commits their new snapshots only as far as the kernel would, and takes the
  * expected return and the armed faults the path used up from the chart that answered.
- * Returns are in spec/model.ts's normalised form.
+ * Returns are in spec/model.ts's normalised form; the caller contract is machines/contract.ts;
+ * the charts run compiled (machines/system.ts), so a step rarely reaches xstate at all.
  */
-import { FAULT_OPS } from '../spec/calls.js';
+import { FAULT_OPS, type FaultOp } from '../spec/calls.js';
 import { IOMMU_PASID_INVALID } from '../spec/domain-types.js';
 import { EINVAL } from '../spec/errno.js';
 import type { KernelEvent } from '../spec/events.js';
 import { ANY_RET, type SpecModel, type SpecRet } from '../spec/model.js';
 import type { Scenario } from '../spec/scenario.js';
-import { fire, type Outcome, SCOPE } from './chart.js';
+import { type Fired, type Outcome, SCOPE } from './chart.js';
 import { callerMayCall, isProposed, type MergedCallName } from './contract.js';
-import { bootDefaultType, isDmaApiType } from './default-domain.js';
-import { dmaMappingMachine } from './dma_mapping.machine.js';
+import { isDmaApiType } from './default-domain.js';
+import type { DmaMappingEvent } from './dma_mapping.machine.js';
 import {
   attachFacts,
   attachFactsFor,
@@ -25,16 +26,16 @@ import {
   sameDriver,
   sysfsFacts,
 } from './facts.js';
-import { globalPasidMachine } from './global_pasid.machine.js';
-import { type GroupEvent, iommuGroupMachine } from './iommu_group.machine.js';
-import { type BindFacts, mmMachine } from './mm.machine.js';
+import type { GroupEvent } from './iommu_group.machine.js';
+import type { BindFacts } from './mm.machine.js';
 import { pagingDomainMachine } from './paging_domain.machine.js';
-import { type PasidSlotEvent, pasidSlotMachine } from './pasid_slot.machine.js';
+import type { PasidSlotEvent } from './pasid_slot.machine.js';
 import {
   bondNamed,
   currentDomainName,
   FREE_SLOT,
   isAllocated,
+  isBound,
   type KernelSpecState,
   lowestFreeGlobalPasid,
   type PasidSlotSnapshot,
@@ -42,8 +43,9 @@ import {
   slotAt,
   withSlot,
 } from './state.js';
-import { disarm, isArmed, type Topology, topologyOf } from './topology.js';
-import { specKey, specView } from './view.js';
+import { bootState, compileCharts, specKey } from './system.js';
+import { disarm, isArmed, topologyOf } from './topology.js';
+import { specView } from './view.js';
 
 export type { KernelSpecState } from './state.js';
 
@@ -52,63 +54,33 @@ interface Step {
   readonly next: KernelSpecState;
 }
 
-const outcome = (snap: { readonly context: Outcome }): Outcome => snap.context;
-
-/** The boot state: every group on its default domain (machines/default-domain.ts), nothing else. */
-function bootState(topo: Topology): KernelSpecState {
-  const groups = topo.groups.map((_, g) => {
-    const type = bootDefaultType(topo, g);
-    return iommuGroupMachine.resolveState({
-      value: { domain: type === 'NONE' ? 'none' : 'default', ownership: 'unowned' },
-      context: {
-        default_type: type,
-        private_domain: null,
-        owner: null,
-        owner_cnt: 0,
-        ret: 0,
-        consumed: [],
-      },
-    });
-  });
-  return {
-    groups,
-    pasids: topo.groups.map(() => []),
-    devices: topo.devices.map(() => dmaMappingMachine.getInitialSnapshot(SCOPE)),
-    domains: Array.from({ length: topo.scenario.bounds.domains }, () =>
-      pagingDomainMachine.getInitialSnapshot(SCOPE),
-    ),
-    mms: Array.from({ length: topo.scenario.bounds.mms }, () =>
-      mmMachine.getInitialSnapshot(SCOPE),
-    ),
-    global_pasid: globalPasidMachine.getInitialSnapshot(SCOPE),
-    armed: [],
-  };
-}
+const outcome = (f: Fired<{ readonly context: Outcome }>): Outcome => f.outcome.context;
 
 export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> {
   const topo = topologyOf(scenario);
+  const charts = compileCharts();
   const groupOf = (dev: number) => topo.devices[dev].group;
   const emptyPasids = (s: KernelSpecState, g: number) => s.pasids[g].length === 0;
 
   /** Ask a group chart; commit its snapshot and use up the faults its answer consumed. */
   function askGroup(s: KernelSpecState, g: number, ev: GroupEvent): Step {
-    const next = fire(iommuGroupMachine, s.groups[g], ev);
-    const o = outcome(next);
+    const f = charts.group.fire(s.groups[g], ev);
+    const o = outcome(f);
     return {
       ret: o.ret,
-      next: { ...s, groups: replaceAt(s.groups, g, next), armed: disarm(s.armed, o.consumed) },
+      next: { ...s, groups: replaceAt(s.groups, g, f.next), armed: disarm(s.armed, o.consumed) },
     };
   }
 
   /** Ask the slot chart at (g, pasid); commit its snapshot into the group's pasid_array. */
   function askSlot(s: KernelSpecState, g: number, pasid: number, ev: PasidSlotEvent): Step {
-    const next = fire(pasidSlotMachine, slotAt(s, g, pasid), ev);
-    const o = outcome(next);
+    const f = charts.slot.fire(slotAt(s, g, pasid), ev);
+    const o = outcome(f);
     return {
       ret: o.ret,
       next: {
         ...s,
-        pasids: replaceAt(s.pasids, g, withSlot(s.pasids[g], pasid, next)),
+        pasids: replaceAt(s.pasids, g, withSlot(s.pasids[g], pasid, f.next)),
         armed: disarm(s.armed, o.consumed),
       },
     };
@@ -168,11 +140,11 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
 
   function driverAttach(s: KernelSpecState, dev: number): Step {
     const g = groupOf(dev);
-    const group = fire(iommuGroupMachine, s.groups[g], {
+    const group = charts.group.fire(s.groups[g], {
       type: 'iommu_device_use_default_domain',
       pasid_array_empty: emptyPasids(s, g),
     });
-    const device = fire(dmaMappingMachine, s.devices[dev], {
+    const device = charts.device.fire(s.devices[dev], {
       type: 'device_driver_attach',
       group_ret: Number(outcome(group).ret),
     });
@@ -182,17 +154,17 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
       ret,
       next: {
         ...s,
-        groups: replaceAt(s.groups, g, group),
-        devices: replaceAt(s.devices, dev, device),
+        groups: replaceAt(s.groups, g, group.next),
+        devices: replaceAt(s.devices, dev, device.next),
       },
     };
   }
 
   function driverRelease(s: KernelSpecState, dev: number): Step {
-    if (!s.devices[dev].matches('bound')) return { ret: 0, next: s };
-    const device = fire(dmaMappingMachine, s.devices[dev], { type: 'device_release_driver' });
+    if (!isBound(s.devices[dev])) return { ret: 0, next: s };
+    const device = charts.device.fire(s.devices[dev], { type: 'device_release_driver' });
     const g = groupOf(dev);
-    const after = { ...s, devices: replaceAt(s.devices, dev, device) };
+    const after = { ...s, devices: replaceAt(s.devices, dev, device.next) };
     const r = askGroup(after, g, {
       type: 'iommu_device_unuse_default_domain',
       pasid_array_empty: emptyPasids(s, g),
@@ -200,35 +172,62 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
     return { ret: outcome(device).ret, next: r.next };
   }
 
-  function deviceCall(
-    s: KernelSpecState,
-    dev: number,
-    ev: Parameters<typeof dmaMappingMachine.transition>[1],
-  ): Step {
-    const next = fire(dmaMappingMachine, s.devices[dev], ev);
-    const o = outcome(next);
+  function deviceCall(s: KernelSpecState, dev: number, ev: DmaMappingEvent): Step {
+    const f = charts.device.fire(s.devices[dev], ev);
+    const o = outcome(f);
     return {
       ret: o.ret,
-      next: { ...s, devices: replaceAt(s.devices, dev, next), armed: disarm(s.armed, o.consumed) },
+      next: {
+        ...s,
+        devices: replaceAt(s.devices, dev, f.next),
+        armed: disarm(s.armed, o.consumed),
+      },
     };
   }
 
   function pagingDomainAlloc(s: KernelSpecState, dev: number): Step {
     let slot = s.domains.findIndex((d) => !isAllocated(d));
     const domains =
-      slot >= 0 ? s.domains : [...s.domains, pagingDomainMachine.getInitialSnapshot(SCOPE)];
+      slot >= 0
+        ? s.domains
+        : [...s.domains, charts.domain.intern(pagingDomainMachine.getInitialSnapshot(SCOPE))];
     if (slot < 0) slot = s.domains.length;
-    const next = fire(pagingDomainMachine, domains[slot], {
+    const f = charts.domain.fire(domains[slot], {
       type: 'iommu_paging_domain_alloc',
       slot,
       iommu: topo.devices[dev].iommu,
       alloc_fault: isArmed(s.armed, 'domain_alloc_paging'),
     });
-    const o = outcome(next);
+    const o = outcome(f);
     return {
       ret: o.ret,
-      next: { ...s, domains: replaceAt(domains, slot, next), armed: disarm(s.armed, o.consumed) },
+      next: { ...s, domains: replaceAt(domains, slot, f.next), armed: disarm(s.armed, o.consumed) },
     };
+  }
+
+  /** iommu_group_store_type, then iommu_setup_dma_ops() on every member when the write did. */
+  function storeType(s: KernelSpecState, g: number, buf: string): Step {
+    const f = charts.group.fire(s.groups[g], {
+      type: 'iommu_group_store_type',
+      ...sysfsFacts(topo, s, g, buf),
+    });
+    const o = f.outcome.context;
+    const r = {
+      ret: o.ret,
+      next: { ...s, groups: replaceAt(s.groups, g, f.next), armed: disarm(s.armed, o.consumed) },
+    };
+    const group = f.next;
+    if (typeof r.ret !== 'number' || r.ret < 0 || !o.dma_ops_reset) return r;
+    const dma_api_domain =
+      currentDomainName(group) === 'default' && isDmaApiType(group.context.default_type);
+    let devices = r.next.devices;
+    for (const dev of topo.groups[g].devices)
+      devices = replaceAt(
+        devices,
+        dev,
+        charts.device.fire(devices[dev], { type: 'iommu_setup_dma_ops', dma_api_domain }).next,
+      );
+    return { ret: r.ret, next: { ...r.next, devices } };
   }
 
   function svaBind(s: KernelSpecState, ev: KernelEvent): Step {
@@ -246,25 +245,25 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
     const mine = bond !== null && entry.context.domain === `sva:${mm}`;
     // The attach attempts: each SVA domain of the mm (newest first), else a new one.
     let armed = s.armed;
-    const consumes: (typeof armed)[number][] = [];
+    const consumes: FaultOp[] = [];
     let attached: PasidSlotSnapshot | null = null;
     let reuse_domain = -1;
     let outcomeName: BindFacts['outcome'] = 'new';
     let attach_errno = 0;
     const attempt = (iommu: number): PasidSlotSnapshot | null => {
       const d: ResolvedDomain = { name: `sva:${mm}`, region: 'private', kind: 'sva', iommu };
-      const next = fire(pasidSlotMachine, entry, {
+      const f = charts.slot.fire(entry, {
         type: 'iommu_attach_device_pasid',
         domain: d.name,
         handle,
         pasid,
         facts: pasidFacts(topo, armed, d, dev, pasid, true),
       });
-      const o = outcome(next);
+      const o = outcome(f);
       armed = disarm(armed, o.consumed);
       consumes.push(...o.consumed);
       attach_errno = Number(o.ret);
-      return o.ret === 0 ? next : null;
+      return o.ret === 0 ? f.next : null;
     };
     if (pasid >= 0 && tag === null) {
       own.domains.some((d, i) => {
@@ -281,7 +280,7 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
         outcomeName = attached === null ? 'attach_error' : 'new';
       }
     }
-    const next = fire(mmMachine, s.mms[mm], {
+    const f = charts.mm.fire(s.mms[mm], {
       type: 'iommu_sva_bind_device',
       bind: {
         dev,
@@ -298,14 +297,14 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
         consumes,
       },
     });
-    const o = outcome(next);
+    const o = outcome(f);
     const bonded = o.ret === handle && (outcomeName === 'reuse' || outcomeName === 'new');
     const slot: PasidSlotSnapshot | null = bonded ? attached : null;
     return {
       ret: o.ret,
       next: {
         ...s,
-        mms: replaceAt(s.mms, mm, next),
+        mms: replaceAt(s.mms, mm, f.next),
         pasids:
           slot === null ? s.pasids : replaceAt(s.pasids, g, withSlot(s.pasids[g], pasid, slot)),
         armed: disarm(s.armed, o.consumed),
@@ -317,12 +316,12 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
     const found = bondNamed(s, handle);
     if (found === null) return { ret: 0, next: s };
     const pasid = s.mms[found.mm].context.pasid;
-    const next = fire(mmMachine, s.mms[found.mm], {
+    const f = charts.mm.fire(s.mms[found.mm], {
       type: 'iommu_sva_unbind_device',
       handle: found.bond.name,
     });
-    const after = { ...s, mms: replaceAt(s.mms, found.mm, next) };
-    if (found.bond.users > 1) return { ret: outcome(next).ret, next: after };
+    const after = { ...s, mms: replaceAt(s.mms, found.mm, f.next) };
+    if (found.bond.users > 1) return { ret: outcome(f).ret, next: after };
     return askSlot(after, found.bond.group, pasid, { type: 'iommu_detach_device_pasid' });
   }
 
@@ -334,10 +333,8 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
         return driverAttach(s, dev);
       case 'device_release_driver':
         return driverRelease(s, dev);
-      case 'iommu_group_store_type': {
-        const g = ev.group ?? 0;
-        return askGroup(s, g, { type, ...sysfsFacts(topo, s, g, ev.sysfs ?? '') });
-      }
+      case 'iommu_group_store_type':
+        return storeType(s, ev.group ?? 0, ev.sysfs ?? '');
       case 'iommu_group_show_type':
         return { ret: askGroup(s, ev.group ?? 0, { type }).ret, next: s };
       case 'iommu_get_domain_for_dev':
@@ -347,11 +344,8 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
       case 'iommu_domain_free': {
         const slot = ev.domain?.kind === 'user' ? ev.domain.slot : -1;
         if (slot < 0 || slot >= s.domains.length) return { ret: 0, next: s };
-        const next = fire(pagingDomainMachine, s.domains[slot], { type });
-        return {
-          ret: outcome(next).ret,
-          next: { ...s, domains: replaceAt(s.domains, slot, next) },
-        };
+        const f = charts.domain.fire(s.domains[slot], { type });
+        return { ret: outcome(f).ret, next: { ...s, domains: replaceAt(s.domains, slot, f.next) } };
       }
       case 'iommu_attach_device':
       case 'iommu_detach_device':
@@ -384,14 +378,13 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
         return askSlot(s, groupOf(dev), ev.pasid ?? 0, { type });
       case 'iommu_alloc_global_pasid':
       case 'iommu_free_global_pasid': {
-        const next = fire(
-          globalPasidMachine,
+        const f = charts.global.fire(
           s.global_pasid,
           type === 'iommu_alloc_global_pasid'
             ? { type, free_pasid: lowestFreeGlobalPasid(s, topo.devices[dev].max_pasids) }
             : { type, pasid: ev.pasid ?? IOMMU_PASID_INVALID },
         );
-        return { ret: outcome(next).ret, next: { ...s, global_pasid: next } };
+        return { ret: outcome(f).ret, next: { ...s, global_pasid: f.next } };
       }
       case 'iommu_sva_bind_device':
         return svaBind(s, ev);
@@ -400,23 +393,19 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
       case 'iommu_sva_get_pasid': {
         const found = bondNamed(s, ev.handle);
         if (found === null) return { ret: IOMMU_PASID_INVALID, next: s };
-        return { ret: outcome(fire(mmMachine, s.mms[found.mm], { type })).ret, next: s };
+        return { ret: outcome(charts.mm.fire(s.mms[found.mm], { type })).ret, next: s };
       }
       case 'mm_pasid_drop': {
         const mm = ev.mm ?? 0;
-        const next = fire(mmMachine, s.mms[mm], { type });
-        return { ret: outcome(next).ret, next: { ...s, mms: replaceAt(s.mms, mm, next) } };
+        const f = charts.mm.fire(s.mms[mm], { type });
+        return { ret: outcome(f).ret, next: { ...s, mms: replaceAt(s.mms, mm, f.next) } };
       }
-      case 'dma_map_single': {
-        const dmaApi = isDmaApiType(s.groups[groupOf(dev)].context.default_type);
-        return deviceCall(s, dev, { type, map_fault: dmaApi && isArmed(s.armed, 'map_pages') });
-      }
+      case 'dma_map_single':
+        return deviceCall(s, dev, { type, map_armed: isArmed(s.armed, 'map_pages') });
       case 'dma_unmap_single':
         return deviceCall(s, dev, { type });
-      case 'dma_opt_mapping_size': {
-        const dma_iommu = isDmaApiType(s.groups[groupOf(dev)].context.default_type);
-        return { ret: deviceCall(s, dev, { type, dma_iommu }).ret, next: s };
-      }
+      case 'dma_opt_mapping_size':
+        return { ret: deviceCall(s, dev, { type }).ret, next: s };
       case 'fq_flush_timeout':
         return { ret: 0, next: s };
       case 'iommu_iotlb_sync':
@@ -440,12 +429,12 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
   }
 
   return {
-    initial: bootState(topo),
+    initial: bootState(topo, charts),
     // A call proposed on the list and never merged has no rule in the merged kernel's spec.
     step: (s, ev) => (isProposed(ev.type) ? { ret: ANY_RET, next: s } : step(s, ev)),
     allowed: (s, ev) => callerMayCall(topo, s, ev),
     view: specView,
-    key: specKey,
+    key: (st) => specKey(charts, st),
   };
 }
 

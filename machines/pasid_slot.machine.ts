@@ -68,8 +68,7 @@ export const pasidSlotMachine = setup({
     isSetFault: ({ event }) => facts(event)?.set_fault === true,
     isDriverRefused: ({ event }) => facts(event)?.driver_refused === true,
     isNoHandle: ({ event }) => 'handle' in event && event.handle === null,
-    isHandleReused: ({ context, event }) =>
-      'handle' in event && event.handle === context.handle && event.domain === context.domain,
+    isHandleReused: ({ context, event }) => 'handle' in event && event.handle === context.handle,
     isSameDomain: ({ context, event }) => 'domain' in event && event.domain === context.domain,
   },
   actions: {

@@ -78,7 +78,7 @@ export function currentDomainName(g: GroupSnapshot): ViewDomain {
 }
 
 export function isBound(d: DmaMappingSnapshot): boolean {
-  return d.matches('bound');
+  return d.matches({ driver: 'bound' });
 }
 
 export function isAllocated(d: PagingDomainSnapshot | undefined): boolean {
@@ -86,7 +86,7 @@ export function isAllocated(d: PagingDomainSnapshot | undefined): boolean {
 }
 
 /** Global PASIDs held now: by drivers and by mms (one IDA). */
-export function heldGlobalPasids(s: KernelSpecState): number[] {
+function heldGlobalPasids(s: KernelSpecState): number[] {
   const held = s.global_pasid.context.held.slice();
   for (const m of s.mms) if (m.context.pasid !== IOMMU_PASID_INVALID) held.push(m.context.pasid);
   return held;

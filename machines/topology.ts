@@ -69,11 +69,6 @@ export function topologyOf(scenario: Scenario): Topology {
   return { scenario, iommus, devices, groups };
 }
 
-/** The driver behind a device, a group or a domain's IOMMU instance. */
-export function driverOf(topo: Topology, iommu: number): DriverName {
-  return topo.iommus[iommu].driver;
-}
-
 /* Armed faults (fault_inject): a small sorted list, the order of FAULT_OPS. */
 
 export function isArmed(armed: readonly FaultOp[], op: FaultOp): boolean {

@@ -7,6 +7,7 @@ import type { KernelEvent } from '../../spec/events.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { buildTrace, type TraceJson } from './counterexample.js';
 import { bootEmulator } from './emulator.js';
+import { collisionProbability, FingerprintSet, fingerprint64 } from './fingerprint.js';
 import {
   createLockstep,
   type Lockstep,
@@ -32,6 +33,11 @@ export interface ExploreOptions extends LockstepOptions {
    * not expand states that break one (variant tables). Implies allViolations.
    */
   readonly collectAll?: boolean;
+  /**
+   * Store 64-bit fingerprints and predecessor indices only (about 16 bytes a state plus table
+   * slack) instead of full keys; counterexamples are rebuilt by re-execution.
+   */
+  readonly fingerprint?: boolean;
 }
 
 export interface ExploreProgress {
@@ -65,6 +71,8 @@ export interface ExploreResult {
   readonly incomplete?: string;
   /** Steps taken per call, as TLC reports generated states per action. */
   readonly perCall: Readonly<Record<string, number>>;
+  /** Fingerprint mode: the chance a collision hid states (TLC's n^2/2^65), and the bytes kept per state. */
+  readonly fingerprint?: { readonly collisionProbability: number; readonly bytesPerState: number };
 }
 
 function hwPending(s: ProductState): boolean {
@@ -106,15 +114,39 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   const ref = options.scenarioRef ?? scenario;
   const perCall: Record<string, number> = {};
 
-  const seen = new Map<string, number>();
-  const parent: number[] = [-1];
-  const parentEvent: (KernelEvent | null)[] = [null];
-  seen.set(ls.key(ls.initial), 0);
+  // Seen states: full keys, or 64-bit fingerprints. Predecessors: parent index and the index of
+  // the event among the parent's enabled events, so a path is rebuilt by re-execution.
+  const fp = options.fingerprint ? new FingerprintSet() : null;
+  const seenKeys = fp === null ? new Set<string>() : null;
+  const markSeen = (k: string): boolean => {
+    if (fp !== null) {
+      const [a, b] = fingerprint64(k);
+      return fp.add(a, b);
+    }
+    if (seenKeys!.has(k)) return false;
+    seenKeys!.add(k);
+    return true;
+  };
+  const seenCount = () => (fp !== null ? fp.size : seenKeys!.size);
+  let parent = new Int32Array(1024);
+  let parentEvent = new Int32Array(1024);
+  let stored = 1;
+  parent[0] = -1;
+  markSeen(ls.key(ls.initial));
 
   const pathTo = (i: number, last?: KernelEvent): KernelEvent[] => {
-    const out: KernelEvent[] = last ? [last] : [];
-    for (let j = i; j > 0; j = parent[j]) out.push(parentEvent[j]!);
-    return out.reverse();
+    const idx: number[] = [];
+    for (let j = i; j > 0; j = parent[j]) idx.push(parentEvent[j]);
+    idx.reverse();
+    const out: KernelEvent[] = [];
+    let s = ls.initial;
+    for (const e of idx) {
+      const ev = enabledEvents(scenario, ls, universe, s)[e];
+      out.push(ev);
+      s = ls.step(s, ev).next;
+    }
+    if (last) out.push(last);
+    return out;
   };
   const finish = (
     result: ExploreResult['result'],
@@ -125,12 +157,20 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   ): ExploreResult => ({
     scenario: scenario.name,
     result,
-    states: seen.size,
+    states: seenCount(),
     transitions,
     depth,
     findings,
     perCall,
     ...(incomplete ? { incomplete } : {}),
+    ...(fp !== null
+      ? {
+          fingerprint: {
+            collisionProbability: collisionProbability(fp.size),
+            bytesPerState: (fp.bytes + 8 * stored) / Math.max(1, fp.size),
+          },
+        }
+      : {}),
   });
 
   const boot = ls.check(ls.initial);
@@ -153,7 +193,9 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     const next: { s: ProductState; i: number }[] = [];
     for (const { s, i } of frontier) {
       if (options.shouldStop?.()) return finish('incomplete', [], transitions, depth, 'stopped');
-      for (const ev of enabledEvents(scenario, ls, universe, s)) {
+      const evs = enabledEvents(scenario, ls, universe, s);
+      for (let e = 0; e < evs.length; e++) {
+        const ev = evs[e];
         const r = ls.step(s, ev);
         transitions++;
         perCall[ev.type] = (perCall[ev.type] ?? 0) + 1;
@@ -200,14 +242,20 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
                 };
           return finish('violation', [f], transitions, depth + 1);
         }
-        const k = ls.key(r.next);
-        if (seen.has(k)) continue;
-        const idx = parent.length;
-        seen.set(k, idx);
-        parent.push(i);
-        parentEvent.push(ev);
+        if (!markSeen(ls.key(r.next))) continue;
+        if (stored === parent.length) {
+          const p2 = new Int32Array(parent.length * 2);
+          p2.set(parent);
+          parent = p2;
+          const e2 = new Int32Array(parentEvent.length * 2);
+          e2.set(parentEvent);
+          parentEvent = e2;
+        }
+        const idx = stored++;
+        parent[idx] = i;
+        parentEvent[idx] = e;
         next.push({ s: r.next, i: idx });
-        if (seen.size >= maxStates)
+        if (seenCount() >= maxStates)
           return finish(
             'incomplete',
             [],
@@ -218,7 +266,7 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
       }
       expanded++;
       if (options.onProgress && expanded % every === 0)
-        options.onProgress({ states: seen.size, transitions, depth, queued: next.length });
+        options.onProgress({ states: seenCount(), transitions, depth, queued: next.length });
     }
     frontier = next;
     if (next.length > 0) depth++;

@@ -99,6 +99,26 @@ export function normaliseRet(
   }
 }
 
+/**
+ * Exploration bounds on kernel refcounts, which otherwise grow without end: each device of a
+ * group claims DMA ownership at most once (owner_cnt <= group size), and an SVA bond is taken at
+ * most twice (enough to exercise its refcount).
+ */
+export function withinRefcountBounds(cfg: KernelConfig, st: KernelState, ev: KernelEvent): boolean {
+  if (ev.type === 'iommu_device_claim_dma_owner' && ev.dev !== undefined) {
+    const g = cfg.devices[ev.dev].group;
+    return st.groups[g].owner_cnt < cfg.groups[g].devices.length;
+  }
+  if (ev.type === 'iommu_sva_bind_device' && ev.dev !== undefined && ev.mm !== undefined) {
+    const pasid = st.mms[ev.mm].pasid;
+    const g = cfg.devices[ev.dev].group;
+    const entry = st.groups[g].pasid_array.find((e) => e.pasid === pasid);
+    const bond = entry?.handle ? st.svas.find((b) => b.name === entry.handle) : undefined;
+    return bond === undefined || bond.users < 2;
+  }
+  return true;
+}
+
 export function createLockstep(
   scenario: Scenario,
   emu: Emulator,
@@ -209,6 +229,7 @@ export function createLockstep(
         const id = resolveDomain(s.emu, s.users, ev);
         if (id < 0 || s.emu.domains[id] === null || s.emu.domains[id] === undefined) return false;
       }
+      if (!withinRefcountBounds(cfg, s.emu, ev)) return false;
       const change = options.contractChanges?.find((c) => c.call === ev.type);
       if (change !== undefined)
         return change.allow(abstractView(cfg, s.emu, s.users), ev, scenario);

@@ -75,6 +75,10 @@ export function main(argv: readonly string[]): number {
       ).argParser(positiveInt('--max-memory')),
     )
     .option('--no-progress', 'no progress bar')
+    .option(
+      '--fingerprint',
+      'store 64-bit fingerprints instead of states (TLC -fp); prints the collision probability',
+    )
     .option('--junit <file>', 'also write JUnit XML (one case per scenario and invariant)')
     .option('--ktap', 'print KTAP, the format kernel CI reads, instead of text')
     .option('--json', 'machine output')

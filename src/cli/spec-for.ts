@@ -1,4 +1,5 @@
 /** The spec model and variant rules for a run. */
+import { createSpecModel } from '../../machines/kernel.js';
 import { inputError, type Parsed } from '../../spec/input-error.js';
 import type { SpecModel } from '../../spec/model.js';
 import type { Scenario } from '../../spec/scenario.js';
@@ -13,9 +14,9 @@ export interface SpecChoice {
   readonly conformance: boolean;
 }
 
-/** The statecharts for a scenario (null until machines/ provides them). */
-export function specModelFor(_scenario: Scenario): SpecModel | null {
-  return null;
+/** The statecharts for a scenario. */
+export function specModelFor(scenario: Scenario): SpecModel | null {
+  return createSpecModel(scenario) as SpecModel;
 }
 
 export function specFor(scenario: Scenario, variant: string | undefined): Parsed<SpecChoice> {

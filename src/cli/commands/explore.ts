@@ -22,6 +22,7 @@ export interface ExploreCliOptions {
   readonly progress?: boolean;
   readonly junit?: string;
   readonly ktap?: boolean;
+  readonly fingerprint?: boolean;
 }
 
 export function checkMutants(names: readonly string[] | undefined, out: CliOutput): number | null {
@@ -81,6 +82,7 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
         contractChanges: spec.value.contractChanges,
         mutants: opts.mutant,
         maxStates: opts.maxStates,
+        fingerprint: opts.fingerprint,
         scenarioRef: ref,
         progressEvery: 2000,
         onProgress: (p) => {
@@ -128,6 +130,7 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
         trace: f.trace,
       })),
       ...(r.incomplete ? { incomplete: r.incomplete } : {}),
+      ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
     });
     out.json(
       results.length === 1
@@ -149,6 +152,11 @@ function printResult(r: ExploreResult, secs: number, out: CliOutput): void {
   const head = `${r.result.toUpperCase().padEnd(10)} ${r.scenario}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth} (${secs.toFixed(2)} s, ${rate} states/s)`;
   out.line(head);
   if (r.incomplete) out.line(`           incomplete: ${r.incomplete}`);
+  if (r.fingerprint) {
+    out.line(
+      `           fingerprints: ${r.fingerprint.bytesPerState.toFixed(1)} bytes a state; probability of a collision ${r.fingerprint.collisionProbability.toExponential(2)} (n^2/2^65)`,
+    );
+  }
   for (const f of r.findings) {
     out.line(
       `           ${f.kind === 'divergence' ? 'DIVERGENCE' : 'VIOLATED'} ${f.invariant}: ${f.message}`,

@@ -1,0 +1,107 @@
+/**
+ * One spec model's charts, compiled (machines/chart.ts Chart: interned snapshots, memoised
+ * transitions), the boot state built from them, and the canonical key of a state.
+ */
+import { Chart, SCOPE } from './chart.js';
+import { bootDefaultType, isDmaApiType } from './default-domain.js';
+import { type DmaMappingEvent, dmaMappingMachine } from './dma_mapping.machine.js';
+import { type GlobalPasidEvent, globalPasidMachine } from './global_pasid.machine.js';
+import { type GroupEvent, iommuGroupMachine } from './iommu_group.machine.js';
+import { type MmEvent, mmMachine } from './mm.machine.js';
+import { type PagingDomainEvent, pagingDomainMachine } from './paging_domain.machine.js';
+import { type PasidSlotEvent, pasidSlotMachine } from './pasid_slot.machine.js';
+import {
+  type DmaMappingSnapshot,
+  FREE_SLOT,
+  type GlobalPasidSnapshot,
+  type GroupSnapshot,
+  type KernelSpecState,
+  type MmSnapshot,
+  type PagingDomainSnapshot,
+  type PasidSlotSnapshot,
+} from './state.js';
+import type { Topology } from './topology.js';
+
+/** One model's charts, compiled: interned snapshots and memoised transitions. */
+export interface Charts {
+  readonly group: Chart<GroupSnapshot, GroupEvent>;
+  readonly slot: Chart<PasidSlotSnapshot, PasidSlotEvent>;
+  readonly device: Chart<DmaMappingSnapshot, DmaMappingEvent>;
+  readonly domain: Chart<PagingDomainSnapshot, PagingDomainEvent>;
+  readonly mm: Chart<MmSnapshot, MmEvent>;
+  readonly global: Chart<GlobalPasidSnapshot, GlobalPasidEvent>;
+}
+
+export function compileCharts(): Charts {
+  const key = (value: unknown, ...rest: unknown[]) => JSON.stringify([value, ...rest]);
+  const charts: Charts = {
+    group: new Chart(iommuGroupMachine, ({ value, context: c }) =>
+      key(value, c.default_type, c.private_domain, c.owner, c.owner_cnt),
+    ),
+    slot: new Chart(pasidSlotMachine, ({ value, context: c }) => key(value, c.domain, c.handle)),
+    device: new Chart(dmaMappingMachine, ({ value, context: c }) => key(value, c.maps)),
+    domain: new Chart(pagingDomainMachine, ({ value, context: c }) => key(value, c.iommu)),
+    mm: new Chart(mmMachine, ({ value, context: c }) => key(value, c.pasid, c.domains)),
+    global: new Chart(globalPasidMachine, ({ value, context: c }) => key(value, c.held)),
+  };
+  charts.slot.intern(FREE_SLOT);
+  return charts;
+}
+
+/** The boot state: every group on its default domain (machines/default-domain.ts), nothing else. */
+export function bootState(topo: Topology, charts: Charts): KernelSpecState {
+  const groups = topo.groups.map((_, g) => {
+    const type = bootDefaultType(topo, g);
+    return charts.group.intern(
+      iommuGroupMachine.resolveState({
+        value: { domain: type === 'NONE' ? 'none' : 'default', ownership: 'unowned' },
+        context: {
+          dma_ops_reset: false,
+          default_type: type,
+          private_domain: null,
+          owner: null,
+          owner_cnt: 0,
+          ret: 0,
+          consumed: [],
+        },
+      }),
+    );
+  });
+  return {
+    groups,
+    pasids: topo.groups.map(() => []),
+    devices: topo.devices.map((d) =>
+      charts.device.intern(
+        dmaMappingMachine.resolveState({
+          value: {
+            driver: 'unbound',
+            dma_ops: isDmaApiType(groups[d.group].context.default_type) ? 'iommu' : 'direct',
+          },
+          context: { maps: 0, ret: 0, consumed: [] },
+        }),
+      ),
+    ),
+    domains: Array.from({ length: topo.scenario.bounds.domains }, () =>
+      charts.domain.intern(pagingDomainMachine.getInitialSnapshot(SCOPE)),
+    ),
+    mms: Array.from({ length: topo.scenario.bounds.mms }, () =>
+      charts.mm.intern(mmMachine.getInitialSnapshot(SCOPE)),
+    ),
+    global_pasid: charts.global.intern(globalPasidMachine.getInitialSnapshot(SCOPE)),
+    armed: [],
+  };
+}
+
+/** The canonical key of a spec state: each chart's content key, in a fixed order. */
+export function specKey(charts: Charts, s: KernelSpecState): string {
+  const parts: string[] = [];
+  s.groups.forEach((g, gi) => {
+    parts.push(charts.group.key(g));
+    for (const e of s.pasids[gi]) parts.push(`${e.pasid}=${charts.slot.key(e.slot)}`);
+  });
+  for (const d of s.devices) parts.push(charts.device.key(d));
+  for (const d of s.domains) parts.push(charts.domain.key(d));
+  for (const m of s.mms) parts.push(charts.mm.key(m));
+  parts.push(charts.global.key(s.global_pasid), s.armed.join(','));
+  return parts.join('|');
+}
