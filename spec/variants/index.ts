@@ -38,6 +38,8 @@ export const VARIANTS: readonly Variant[] = [
       ground: 'correctness',
     },
     expected: { violates: 'LiveMappingsTranslate' },
+    finding:
+      "The explorer's shortest trace breaks the GPU's own DMA-API mapping right after its driver put the group on its own domain; the case Jason raised, the HDMI audio function's mapping faulting under it, is the same break with the audio driver bound first (pinned in test/check/variants.test.ts).",
   },
   {
     debate: '000_df8a635ccebfddb5',
@@ -135,6 +137,8 @@ export const VARIANTS: readonly Variant[] = [
       ground: 'correctness',
     },
     expected: { violates: 'NeverDomainless' },
+    finding:
+      'It breaks at boot: the untrusted override sees a driver type (DMA_FQ) other than DMA, refuses (-1), and the group is left with no default domain, so the device cannot be used at all.',
   },
   {
     debate: '002_914897e31632cc60',

@@ -173,11 +173,14 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
       : {}),
   });
 
-  const boot = ls.check(ls.initial);
-  if (boot !== null) {
+  const bootViolations = options.collectAll
+    ? ls.checkAllOf(ls.initial)
+    : [ls.check(ls.initial)].filter((v) => v !== null);
+  if (bootViolations.length > 0) {
+    const trace = buildTrace(scenario, ref, ls, []);
     return finish(
       'violation',
-      [{ kind: 'violation', ...boot, step: -1, trace: buildTrace(scenario, ref, ls, []) }],
+      bootViolations.map((v) => ({ kind: 'violation' as const, ...v, step: -1, trace })),
       0,
       0,
     );

@@ -67,6 +67,8 @@ export interface Lockstep {
   step(s: ProductState, ev: KernelEvent): StepResult;
   /** The state invariants on one state. */
   check(s: ProductState): Violation | null;
+  /** Every state invariant one state breaks. */
+  checkAllOf(s: ProductState): Violation[];
   key(s: ProductState): string;
   allowed(s: ProductState, ev: KernelEvent): boolean;
 }
@@ -117,6 +119,18 @@ export function withinRefcountBounds(cfg: KernelConfig, st: KernelState, ev: Ker
     return bond === undefined || bond.users < 2;
   }
   return true;
+}
+
+/**
+ * Whether a domain is in use in the emulator: a group's current or blocking domain, or in a
+ * pasid_array. Under a design variant the spec's contract can lag the emulator, and freeing such
+ * a domain is a caller's use-after-free, not the variant's doing.
+ */
+function attachedInEmulator(st: KernelState, id: number): boolean {
+  return st.groups.some(
+    (g) =>
+      g.domain === id || g.blocking_domain === id || g.pasid_array.some((e) => e.domain === id),
+  );
 }
 
 export function createLockstep(
@@ -218,8 +232,19 @@ export function createLockstep(
       };
     },
     check: (s) => checkState(obs(s)),
+    checkAllOf(s) {
+      const out: Violation[] = [];
+      const o = obs(s);
+      for (const inv of invariants) {
+        const msg = inv.holds(o);
+        if (msg !== null) out.push({ invariant: inv.id, citation: inv.citation, message: msg });
+      }
+      return out;
+    },
     key(s) {
-      const sk = spec === null ? '' : spec.key(s.spec);
+      // Without conformance (design variants) the spec only proposes calls; its state need not
+      // track the emulator's, so the emulator alone identifies a state.
+      const sk = spec === null || !conformance ? '' : spec.key(s.spec);
       return `${sk}|${s.users.join(',')}|${kernelStateKey(s.emu)}`;
     },
     allowed(s, ev) {
@@ -230,6 +255,13 @@ export function createLockstep(
         if (id < 0 || s.emu.domains[id] === null || s.emu.domains[id] === undefined) return false;
       }
       if (!withinRefcountBounds(cfg, s.emu, ev)) return false;
+      if (
+        !conformance &&
+        ev.type === 'iommu_domain_free' &&
+        attachedInEmulator(s.emu, resolveDomain(s.emu, s.users, ev))
+      ) {
+        return false;
+      }
       const change = options.contractChanges?.find((c) => c.call === ev.type);
       if (change !== undefined)
         return change.allow(abstractView(cfg, s.emu, s.users), ev, scenario);

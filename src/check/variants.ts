@@ -64,7 +64,8 @@ export function runVariant(
     collectAll: true,
     contractChanges: v.contract,
     maxStates,
-    scenarioRef: undefined,
+    // Traces name the scenario file by its path from the repository root.
+    scenarioRef: `spec/variants/scenarios/${scenario.name}.json`,
   });
   const ids = [...INVARIANTS.map((i) => i.id), ...ACTION_INVARIANTS.map((i) => i.id)];
   const invariants: Record<string, 'holds' | 'violated'> = {};

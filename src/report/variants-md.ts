@@ -25,7 +25,7 @@ export function variantsMarkdown(verdicts: readonly VariantVerdict[]): string {
     for (const v of vs) {
       const cells = cols.map((c) => {
         const x = v.violations.find((y) => y.invariant === c);
-        return x ? `violated (${x.steps} steps)` : 'holds';
+        return x ? `violated (${x.steps === 0 ? 'at boot' : `${x.steps} steps`})` : 'holds';
       });
       const others = Object.keys(v.invariants).length - cols.length;
       out.push(
@@ -48,14 +48,18 @@ export function variantsMarkdown(verdicts: readonly VariantVerdict[]): string {
         );
       }
       for (const x of v.violations) {
-        out.push(
-          `Violates \`${x.invariant}\` after ${x.steps} step(s): ${x.message}`,
-          '',
-          '```json',
-          JSON.stringify(x.trace, null, 2),
-          '```',
-          '',
-        );
+        const when = x.steps === 0 ? 'at boot' : `after ${x.steps} step(s)`;
+        out.push(`Violates \`${x.invariant}\` ${when}: ${x.message}`, '');
+        if (x.steps > 0) {
+          out.push(
+            `Replay from the repository root with \`iommu-spec replay TRACE --variant ${v.name}\`:`,
+            '',
+            '```json',
+            JSON.stringify(x.trace, null, 2),
+            '```',
+            '',
+          );
+        }
       }
       if (v.costs) {
         out.push('| cost | value |', '|---|---|');
