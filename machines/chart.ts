@@ -5,7 +5,7 @@
  * expected return and the armed faults the path used up. The outcome is the answer to the
  * last event, not state: keys and views leave it out.
  */
-import { type AnyActorScope, createEmptyActor } from 'xstate';
+import { type AnyActorScope, type AnyTransitionDefinition, createEmptyActor } from 'xstate';
 import type { FaultOp } from '../spec/calls.js';
 import type { SpecRet } from '../spec/model.js';
 
@@ -59,7 +59,7 @@ export class Chart<S extends object, E> {
   private readonly memo = new WeakMap<S, Map<string, Fired<S>>>();
 
   constructor(
-    private readonly machine: Transitions<S, E>,
+    protected readonly machine: Transitions<S, E>,
     private readonly contentKey: (s: S) => string,
   ) {}
 
@@ -90,6 +90,74 @@ export class Chart<S extends object, E> {
       f = { next: this.intern(outcome), outcome };
       table.set(ek, f);
     }
+    return f;
+  }
+}
+
+/* Instrumentation (coverage): which chart transitions a fire took. Off the default path. */
+
+/** The transitions one fire took, in microstep order: the event's, then eventless ones. */
+export interface Taken {
+  readonly transitions: readonly AnyTransitionDefinition[];
+  /** The first time this chart computed this (snapshot, event) pair: a distinct evaluation. */
+  readonly fresh: boolean;
+}
+
+/** Told of every fire of an observed chart, memoised or not. */
+export type FireObserver<E> = (event: E, taken: Taken) => void;
+
+/** xstate's microstep inspection event carries the transitions it took (xstate/src/stateUtils.ts macrostep). */
+interface MicrostepInspection {
+  readonly type: string;
+  readonly _transitions?: readonly AnyTransitionDefinition[];
+}
+
+/**
+ * A Chart that also records which transitions each fire took. The transitions come from xstate's
+ * own `@xstate.microstep` inspection events, sent through the scope's system, so the recorded
+ * transition objects are the machine's (machine.root's state nodes hold the same objects).
+ * Memoised like Chart; the observer is called on every fire.
+ */
+export class ObservedChart<S extends object, E> extends Chart<S, E> {
+  private readonly takenMemo = new WeakMap<S, Map<string, readonly AnyTransitionDefinition[]>>();
+  private capture: AnyTransitionDefinition[] = [];
+  private readonly scope: AnyActorScope;
+
+  constructor(
+    machine: Transitions<S, E>,
+    contentKey: (s: S) => string,
+    private readonly observer: FireObserver<E>,
+  ) {
+    super(machine, contentKey);
+    // The inert system, with the (internal) inspection sink replaced by the capture.
+    const system = Object.create(empty.system) as AnyActorScope['system'] & {
+      _sendInspectionEvent(ev: MicrostepInspection): void;
+    };
+    system._sendInspectionEvent = (ev) => {
+      if (ev.type === '@xstate.microstep' && ev._transitions !== undefined)
+        this.capture.push(...ev._transitions);
+    };
+    this.scope = { ...SCOPE, system };
+  }
+
+  override fire(s: S, event: E): Fired<S> {
+    const ek = JSON.stringify(event);
+    let table = this.takenMemo.get(s);
+    if (table === undefined) {
+      table = new Map();
+      this.takenMemo.set(s, table);
+    }
+    let transitions = table.get(ek);
+    const fresh = transitions === undefined;
+    if (transitions === undefined) {
+      this.capture = [];
+      this.machine.transition(s, event, this.scope);
+      transitions = this.capture;
+      this.capture = [];
+      table.set(ek, transitions);
+    }
+    const f = super.fire(s, event);
+    this.observer(event, { transitions, fresh });
     return f;
   }
 }

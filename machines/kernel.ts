@@ -43,11 +43,20 @@ import {
   slotAt,
   withSlot,
 } from './state.js';
-import { bootState, compileCharts, specKey } from './system.js';
+import { bootState, type ChartObserver, compileCharts, specKey } from './system.js';
 import { disarm, isArmed, topologyOf } from './topology.js';
 import { specView } from './view.js';
 
 export type { KernelSpecState } from './state.js';
+export type { ChartObserver } from './system.js';
+
+export interface SpecModelOptions {
+  /**
+   * Instrumentation: told of every chart transition each spec step takes, memoised or not
+   * (coverage, src/report/coverage.ts). Absent, the charts run uninstrumented.
+   */
+  readonly onTransition?: ChartObserver;
+}
 
 interface Step {
   readonly ret: SpecRet;
@@ -56,9 +65,12 @@ interface Step {
 
 const outcome = (f: Fired<{ readonly context: Outcome }>): Outcome => f.outcome.context;
 
-export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> {
+export function createSpecModel(
+  scenario: Scenario,
+  options: SpecModelOptions = {},
+): SpecModel<KernelSpecState> {
   const topo = topologyOf(scenario);
-  const charts = compileCharts();
+  const charts = compileCharts(options.onTransition);
   const groupOf = (dev: number) => topo.devices[dev].group;
   const emptyPasids = (s: KernelSpecState, g: number) => s.pasids[g].length === 0;
 
@@ -139,6 +151,15 @@ export function createSpecModel(scenario: Scenario): SpecModel<KernelSpecState> 
   }
 
   function driverAttach(s: KernelSpecState, dev: number): Step {
+    // __driver_probe_device checks dev->driver before really_probe reaches the group: a bound
+    // device answers -EBUSY (the device chart's first guard) without asking the group.
+    if (isBound(s.devices[dev])) {
+      const device = charts.device.fire(s.devices[dev], {
+        type: 'device_driver_attach',
+        group_ret: 0,
+      });
+      return { ret: outcome(device).ret, next: s };
+    }
     const g = groupOf(dev);
     const group = charts.group.fire(s.groups[g], {
       type: 'iommu_device_use_default_domain',

@@ -2,7 +2,7 @@
  * One spec model's charts, compiled (machines/chart.ts Chart: interned snapshots, memoised
  * transitions), the boot state built from them, and the canonical key of a state.
  */
-import { Chart, SCOPE } from './chart.js';
+import { Chart, ObservedChart, SCOPE, type Taken } from './chart.js';
 import { bootDefaultType, isDmaApiType } from './default-domain.js';
 import { type DmaMappingEvent, dmaMappingMachine } from './dma_mapping.machine.js';
 import { type GlobalPasidEvent, globalPasidMachine } from './global_pasid.machine.js';
@@ -32,17 +32,31 @@ export interface Charts {
   readonly global: Chart<GlobalPasidSnapshot, GlobalPasidEvent>;
 }
 
-export function compileCharts(): Charts {
+/**
+ * Told of every chart transition a spec step takes (instrumentation for coverage): the chart's
+ * machine id, the event type, and the transitions xstate took. See machines/catalog.ts for the
+ * static transition set these objects belong to.
+ */
+export type ChartObserver = (chart: string, eventType: string, taken: Taken) => void;
+
+export function compileCharts(observe?: ChartObserver): Charts {
   const key = (value: unknown, ...rest: unknown[]) => JSON.stringify([value, ...rest]);
+  const chart = <S extends object, E extends { readonly type: string }>(
+    machine: { readonly id: string; transition(s: S, e: E, scope: typeof SCOPE): S },
+    contentKey: (s: S) => string,
+  ): Chart<S, E> =>
+    observe === undefined
+      ? new Chart(machine, contentKey)
+      : new ObservedChart(machine, contentKey, (e, taken) => observe(machine.id, e.type, taken));
   const charts: Charts = {
-    group: new Chart(iommuGroupMachine, ({ value, context: c }) =>
+    group: chart(iommuGroupMachine, ({ value, context: c }) =>
       key(value, c.default_type, c.private_domain, c.owner, c.owner_cnt),
     ),
-    slot: new Chart(pasidSlotMachine, ({ value, context: c }) => key(value, c.domain, c.handle)),
-    device: new Chart(dmaMappingMachine, ({ value, context: c }) => key(value, c.maps)),
-    domain: new Chart(pagingDomainMachine, ({ value, context: c }) => key(value, c.iommu)),
-    mm: new Chart(mmMachine, ({ value, context: c }) => key(value, c.pasid, c.domains)),
-    global: new Chart(globalPasidMachine, ({ value, context: c }) => key(value, c.held)),
+    slot: chart(pasidSlotMachine, ({ value, context: c }) => key(value, c.domain, c.handle)),
+    device: chart(dmaMappingMachine, ({ value, context: c }) => key(value, c.maps)),
+    domain: chart(pagingDomainMachine, ({ value, context: c }) => key(value, c.iommu)),
+    mm: chart(mmMachine, ({ value, context: c }) => key(value, c.pasid, c.domains)),
+    global: chart(globalPasidMachine, ({ value, context: c }) => key(value, c.held)),
   };
   charts.slot.intern(FREE_SLOT);
   return charts;

@@ -1,5 +1,7 @@
 /** iommu-spec: the command line. The only module that touches process, files and the console. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type CoverageCliOptions, runCoverage } from './commands/coverage.js';
+import { type DocsCliOptions, runDocs } from './commands/docs.js';
 import { type ExploreCliOptions, runExplore } from './commands/explore.js';
 import { runMutants, runScenarios } from './commands/list.js';
 import { runReplay } from './commands/replay.js';
@@ -116,6 +118,42 @@ export function main(argv: readonly string[]): number {
     .option('--json', 'machine output')
     .action((opts: { json?: boolean; markdown?: string; only?: string }) => {
       code = runVariantsCommand(opts, out);
+    });
+
+  program
+    .command('coverage')
+    .description(
+      'states, transitions and guard outcomes of every statechart the built-in scenarios exercise, and their witnesses',
+    )
+    .addOption(
+      new Option(
+        '--scenario <name|path...>',
+        'measure these scenarios instead of the built-in ones',
+      ),
+    )
+    .addOption(
+      new Option('--max-states <n>', 'stop each exploration after this many states').argParser(
+        positiveInt('--max-states'),
+      ),
+    )
+    .option('--junit <file>', 'also write JUnit XML (one case per transition and witness)')
+    .option('--ktap', 'print KTAP instead of text')
+    .option('--json', 'machine output')
+    .action((opts: CoverageCliOptions) => {
+      code = runCoverage(opts, out);
+    });
+
+  program
+    .command('docs')
+    .description('generate docs/transitions/ (tables, Mermaid, DOT) and docs/invariants.md')
+    .option('--out <dir>', 'the docs folder (default: docs)')
+    .option(
+      '--check',
+      'write nothing; exit 1 naming every file that differs from the generated one',
+    )
+    .option('--json', 'machine output')
+    .action((opts: DocsCliOptions) => {
+      code = runDocs(opts, out);
     });
 
   program

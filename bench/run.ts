@@ -1,0 +1,157 @@
+/**
+ * npm run bench: every figure measured in one run and printed as a ratio against the plain
+ * baseline search of the same run (and against each other), never as wall-clock limits.
+ *   - spec-only search: the statecharts alone (states/s);
+ *   - the full lockstep check: spec, emulator and every invariant (states/s);
+ *   - @xstate/graph getAdjacencyMap on the same composed statecharts, on a scenario where it finishes;
+ *   - memory a state: full keys against fingerprints.
+ * `--json` prints one object for machines.
+ */
+
+import { getAdjacencyMap } from '@xstate/graph';
+import { fromTransition } from 'xstate';
+import { createSpecModel } from '../machines/kernel.js';
+import type { KernelEvent } from '../spec/events.js';
+import { parseScenario } from '../spec/parse.js';
+import type { Scenario } from '../spec/scenario.js';
+import { BUILTIN_SCENARIOS } from '../spec/scenarios/index.js';
+import { explore } from '../src/check/explore.js';
+import { specEnabledEvents } from '../src/check/paths.js';
+import { specSearch } from '../src/check/spec-search.js';
+import { staticUniverse } from '../src/check/universe.js';
+import { baselineSearch } from './baseline.js';
+
+const now = () => performance.now();
+const json = process.argv.includes('--json');
+const gc = (globalThis as { gc?: () => void }).gc;
+
+function scenario(name: string): Scenario {
+  const p = parseScenario(BUILTIN_SCENARIOS[name]);
+  if (!p.ok) throw new Error(p.message);
+  return p.value;
+}
+
+function timed<T>(fn: () => T): { value: T; seconds: number } {
+  const t0 = now();
+  const value = fn();
+  return { value, seconds: (now() - t0) / 1000 };
+}
+
+function heapAfter(fn: () => unknown): { retained: number; result: unknown } {
+  gc?.();
+  const before = process.memoryUsage().heapUsed;
+  const result = fn();
+  const after = process.memoryUsage().heapUsed;
+  return { retained: after - before, result };
+}
+
+const base = baselineSearch(3, 2, 2, now);
+const baseRate = base.states / base.seconds;
+
+const SCENARIOS = ['smmu-and-amd-igpu', 'smmu-dma', 'vtd-dma-strict', 'vtd-pasid'];
+const rows = SCENARIOS.map((name) => {
+  const sc = scenario(name);
+  const spec = timed(() => specSearch(sc, createSpecModel(sc)));
+  const full = timed(() => explore(sc, { spec: createSpecModel(sc) }));
+  return {
+    scenario: name,
+    specOnly: {
+      states: spec.value.states,
+      seconds: spec.seconds,
+      rate: spec.value.states / spec.seconds,
+    },
+    lockstep: {
+      states: full.value.states,
+      seconds: full.seconds,
+      rate: full.value.states / full.seconds,
+    },
+  };
+});
+
+// @xstate/graph on the same composed statecharts, at a size where its quadratic queue finishes.
+const small = scenario('vtd-sva');
+const model = createSpecModel(small);
+const universe = staticUniverse(small);
+type S = typeof model.initial;
+const logic = fromTransition((s: S, ev: KernelEvent) => model.step(s, ev).next, model.initial);
+const graph = timed(() =>
+  getAdjacencyMap(logic, {
+    events: (snap) => specEnabledEvents(small, model, universe, snap.context as S),
+    serializeState: (snap) => model.key(snap.context as S),
+    serializeEvent: (ev) => JSON.stringify(ev),
+  }),
+);
+const graphStates = Object.keys(graph.value).length;
+const ours = timed(() => specSearch(small, createSpecModel(small)));
+
+// Memory a state: the full-key explorer against fingerprints, on the largest built-in.
+const big = scenario('smmu-and-amd-igpu');
+const fullMem = heapAfter(() => explore(big, { spec: createSpecModel(big) }));
+const fpRun = explore(big, { spec: createSpecModel(big), fingerprint: true });
+
+const result = {
+  baseline: {
+    model: 'N3 D2 P2 (plain TS, packed keys)',
+    states: base.states,
+    statesPerSecond: Math.round(baseRate),
+  },
+  scenarios: rows.map((r) => ({
+    scenario: r.scenario,
+    specOnly: {
+      states: r.specOnly.states,
+      statesPerSecond: Math.round(r.specOnly.rate),
+      ratioToBaseline: r.specOnly.rate / baseRate,
+    },
+    lockstep: {
+      states: r.lockstep.states,
+      statesPerSecond: Math.round(r.lockstep.rate),
+      ratioToBaseline: r.lockstep.rate / baseRate,
+      ratioToSpecOnly: r.lockstep.rate / r.specOnly.rate,
+    },
+  })),
+  xstateGraph: {
+    scenario: 'vtd-sva',
+    getAdjacencyMapStates: graphStates,
+    specSearchStates: ours.value.states,
+    getAdjacencyMapSeconds: graph.seconds,
+    specSearchSeconds: ours.seconds,
+    speedup: graph.seconds / ours.seconds,
+  },
+  memory: {
+    scenario: 'smmu-and-amd-igpu',
+    states: fpRun.states,
+    fullKeysBytesPerState: Math.round(
+      fullMem.retained / Math.max(1, (fullMem.result as { states: number }).states),
+    ),
+    fingerprintBytesPerState: fpRun.fingerprint?.bytesPerState,
+    fingerprintCollisionProbability: fpRun.fingerprint?.collisionProbability,
+    gcAvailable: gc !== undefined,
+  },
+};
+
+if (json) {
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+} else {
+  const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
+  console.log(
+    `baseline: plain TS BFS with packed keys, ${base.states} states, ${result.baseline.statesPerSecond} states/s (= 1.00)`,
+  );
+  console.log('');
+  console.log(
+    'scenario               spec-only x baseline   lockstep x baseline   lockstep / spec-only   states (spec / product)',
+  );
+  for (const r of result.scenarios) {
+    console.log(
+      `${r.scenario.padEnd(22)} ${f(r.specOnly.ratioToBaseline).padStart(20)}   ${f(r.lockstep.ratioToBaseline).padStart(19)}   ${f(r.lockstep.ratioToSpecOnly).padStart(20)}   ${r.specOnly.states} / ${r.lockstep.states}`,
+    );
+  }
+  console.log('');
+  const g = result.xstateGraph;
+  console.log(
+    `@xstate/graph getAdjacencyMap on the same charts (vtd-sva): ${g.getAdjacencyMapStates} states; our spec-only search: ${g.specSearchStates} states, ${f(g.speedup)}x faster`,
+  );
+  const m = result.memory;
+  console.log(
+    `memory a state (smmu-and-amd-igpu, ${m.states} states): full keys ${m.fullKeysBytesPerState} B${m.gcAvailable ? '' : ' (no --expose-gc: rough)'}, fingerprints ${m.fingerprintBytesPerState?.toFixed(1)} B, collision probability ${m.fingerprintCollisionProbability?.toExponential(2)}`,
+  );
+}
