@@ -4,15 +4,22 @@
 
 import amdIgpuAudio from './amd-igpu-audio.json' with { type: 'json' };
 import largeMixed from './large/large-mixed.json' with { type: 'json' };
+import mockSmmuLookups from './mock-smmu-lookups.json' with { type: 'json' };
 import mockUntrusted from './mock-untrusted.json' with { type: 'json' };
+import pasidMixedDrivers from './pasid-mixed-drivers.json' with { type: 'json' };
 import s390Ism from './s390-ism.json' with { type: 'json' };
 import smmuAndAmdIgpu from './smmu-and-amd-igpu.json' with { type: 'json' };
 import smmuDma from './smmu-dma.json' with { type: 'json' };
+import smmuDmaFaults from './smmu-dma-faults.json' with { type: 'json' };
 import smmuHitless from './smmu-hitless.json' with { type: 'json' };
+import smmuPasidReplace from './smmu-pasid-replace.json' with { type: 'json' };
+import smmuRidFaults from './smmu-rid-faults.json' with { type: 'json' };
+import v63Sysfs from './v63-sysfs.json' with { type: 'json' };
 import vtdDmaStrict from './vtd-dma-strict.json' with { type: 'json' };
 import vtdPasid from './vtd-pasid.json' with { type: 'json' };
 import vtdRequireDirect from './vtd-require-direct.json' with { type: 'json' };
 import vtdSva from './vtd-sva.json' with { type: 'json' };
+import vtdSvaFailures from './vtd-sva-failures.json' with { type: 'json' };
 
 /** Raw JSON, validated by parseScenario like any user file. */
 export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
@@ -26,6 +33,13 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
   'vtd-dma-strict': vtdDmaStrict,
   'vtd-sva': vtdSva,
   'smmu-hitless': smmuHitless,
+  'mock-smmu-lookups': mockSmmuLookups,
+  'pasid-mixed-drivers': pasidMixedDrivers,
+  'smmu-dma-faults': smmuDmaFaults,
+  'smmu-pasid-replace': smmuPasidReplace,
+  'smmu-rid-faults': smmuRidFaults,
+  'v63-sysfs': v63Sysfs,
+  'vtd-sva-failures': vtdSvaFailures,
 };
 
 export const BUILTIN_SCENARIO_NAMES = Object.keys(BUILTIN_SCENARIOS);

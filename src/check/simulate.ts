@@ -142,6 +142,23 @@ export function simulate(scenario: Scenario, options: SimulateOptions): Simulate
   const emu = bootEmulator(scenario, options);
   const ls = createLockstep(scenario, emu, options);
   const counter = { steps: 0 };
+  // A boot state that already breaks a rule needs no random run: report it as explore does.
+  const atBoot = ls.check(ls.initial);
+  if (atBoot !== null)
+    return {
+      scenario: scenario.name,
+      result: 'violation',
+      runs: 0,
+      seed: options.seed,
+      steps: 0,
+      failure: {
+        invariant: atBoot.invariant,
+        message: atBoot.message,
+        trace: buildTrace(scenario, options.scenarioRef ?? scenario, ls, []),
+        path: '',
+        shrinks: 0,
+      },
+    };
   const cmds = commandArbitraries(scenario, ls, counter);
   const runs = options.runs ?? 100;
   const prop = fc.property(

@@ -28,9 +28,8 @@ const NOT_CAUGHT: readonly string[] = ['missed-invalidation-on-free'];
 
 /**
  * Mutants whose boot state already breaks an invariant (explore reports them at step -1).
- * simulate.ts never checks the boot state (explore and replayTrace do), so it reports whatever
- * the first call trips instead (untrusted-identity: a Conformance divergence after
- * device_driver_attach); replaying its trace finds the boot-state violation first.
+ * simulate checks the boot state before any random run and reports it with an empty trace, as
+ * explore does; replaying that trace finds the boot-state violation.
  */
 const BROKEN_AT_BOOT: readonly string[] = ['untrusted-identity'];
 
@@ -103,9 +102,10 @@ describe(`each mutant on its scenario (seed ${BUDGET.seed}, ${BUDGET.runs} runs 
       const outcome = replay(scenario, trace, [m.name]);
       const last = trace.steps.length - 1;
       expect(outcome.result).not.toBe('pass');
-      if (BROKEN_AT_BOOT.includes(name))
-        expect(outcome).toMatchObject({ result: 'violation', index: -1 });
-      else
+      if (BROKEN_AT_BOOT.includes(name)) {
+        expect(outcome).toMatchObject({ result: 'violation', index: -1, invariant });
+        expect([trace.steps.length, r.runs]).toEqual([0, 0]);
+      } else
         expect(outcome).toMatchObject(
           invariant === 'Conformance'
             ? { result: 'divergence', index: last }
