@@ -4,10 +4,12 @@
  *   - spec-only search: the statecharts alone (states/s);
  *   - the full lockstep check: spec, emulator and every invariant (states/s);
  *   - @xstate/graph getAdjacencyMap on the same composed statecharts, on a scenario where it finishes;
- *   - memory a state: full keys against fingerprints.
+ *   - memory a state: full keys against fingerprints;
+ *   - worker threads: `explore` over every built-in, --workers 2 against one thread (workers.ts).
  * `--json` prints one object for machines.
  */
 
+import { readFileSync } from 'node:fs';
 import { getAdjacencyMap } from '@xstate/graph';
 import { fromTransition } from 'xstate';
 import { createSpecModel } from '../machines/kernel.js';
@@ -20,6 +22,7 @@ import { specEnabledEvents } from '../src/check/paths.js';
 import { specSearch } from '../src/check/spec-search.js';
 import { staticUniverse } from '../src/check/universe.js';
 import { baselineSearch } from './baseline.js';
+import { workersSpeedup } from './workers.js';
 
 const now = () => performance.now();
 const json = process.argv.includes('--json');
@@ -89,6 +92,26 @@ const big = scenario('smmu-and-amd-igpu');
 const fullMem = heapAfter(() => explore(big, { spec: createSpecModel(big) }));
 const fpRun = explore(big, { spec: createSpecModel(big), fingerprint: true });
 
+// Symmetry reduction: the three-identical-devices fixture with and without its class.
+const symName = 'vtd-three-dma';
+const symSc = (() => {
+  const p = parseScenario(
+    JSON.parse(
+      readFileSync(
+        new URL('../../test/check/fixtures/vtd-three-dma.json', import.meta.url),
+        'utf8',
+      ),
+    ),
+  );
+  if (!p.ok) throw new Error(p.message);
+  return p.value;
+})();
+const symOff = timed(() => explore(symSc, { spec: createSpecModel(symSc), symmetry: false }));
+const symOn = timed(() => explore(symSc, { spec: createSpecModel(symSc) }));
+
+// Worker threads: the whole built-in run, one thread against two workers.
+const workers = workersSpeedup(now);
+
 const result = {
   baseline: {
     model: 'N3 D2 P2 (plain TS, packed keys)',
@@ -127,6 +150,15 @@ const result = {
     fingerprintCollisionProbability: fpRun.fingerprint?.collisionProbability,
     gcAvailable: gc !== undefined,
   },
+  symmetry: {
+    scenario: symName,
+    statesWithout: symOff.value.states,
+    statesWith: symOn.value.states,
+    factor: symOff.value.states / symOn.value.states,
+    /** Wall time without over wall time with: above 1, the reduction pays for its keys. */
+    speedRatio: symOff.seconds / symOn.seconds,
+  },
+  workers,
 };
 
 if (json) {
@@ -153,5 +185,12 @@ if (json) {
   const m = result.memory;
   console.log(
     `memory a state (smmu-and-amd-igpu, ${m.states} states): full keys ${m.fullKeysBytesPerState} B${m.gcAvailable ? '' : ' (no --expose-gc: rough)'}, fingerprints ${m.fingerprintBytesPerState?.toFixed(1)} B, collision probability ${m.fingerprintCollisionProbability?.toExponential(2)}`,
+  );
+  const y = result.symmetry;
+  console.log(
+    `symmetry on ${y.scenario}: ${y.statesWithout} states -> ${y.statesWith} (factor ${f(y.factor)}), speed ratio ${f(y.speedRatio)}`,
+  );
+  console.log(
+    `explore all built-ins: --workers 2 vs --workers 1: ${workers.speedup.toFixed(2)}x (${workers.parallelSeconds.toFixed(1)} s / ${workers.serialSeconds.toFixed(1)} s)`,
   );
 }

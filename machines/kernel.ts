@@ -13,6 +13,7 @@ import { EINVAL } from '../spec/errno.js';
 import type { KernelEvent } from '../spec/events.js';
 import { ANY_RET, type SpecModel, type SpecRet } from '../spec/model.js';
 import type { Scenario } from '../spec/scenario.js';
+import { isIdentity } from '../spec/symmetry.js';
 import { type Fired, type Outcome, SCOPE } from './chart.js';
 import { callerMayCall, isProposed, type MergedCallName } from './contract.js';
 import { isDmaApiType } from './default-domain.js';
@@ -27,6 +28,7 @@ import {
   sysfsFacts,
 } from './facts.js';
 import type { GroupEvent } from './iommu_group.machine.js';
+import { memoiseSpecModel } from './memo.js';
 import type { BindFacts } from './mm.machine.js';
 import { pagingDomainMachine } from './paging_domain.machine.js';
 import type { PasidSlotEvent } from './pasid_slot.machine.js';
@@ -43,6 +45,7 @@ import {
   slotAt,
   withSlot,
 } from './state.js';
+import { permuteSpecState } from './symmetry.js';
 import { bootState, type ChartObserver, compileCharts, specKey } from './system.js';
 import { disarm, isArmed, topologyOf } from './topology.js';
 import { specView } from './view.js';
@@ -449,14 +452,17 @@ export function createSpecModel(
     }
   }
 
-  return {
+  const model: SpecModel<KernelSpecState> = {
     initial: bootState(topo, charts),
     // A call proposed on the list and never merged has no rule in the merged kernel's spec.
     step: (s, ev) => (isProposed(ev.type) ? { ret: ANY_RET, next: s } : step(s, ev)),
     allowed: (s, ev) => callerMayCall(topo, s, ev),
     view: specView,
     key: (st) => specKey(charts, st),
+    permute: (st, p) => (isIdentity(p) ? st : permuteSpecState(charts, st, p)),
   };
+  // Instrumented models (coverage) see every step; the others answer repeated questions once.
+  return options.onTransition === undefined ? memoiseSpecModel(model) : model;
 }
 
 /** Exhaustiveness: every merged call has a case above. */

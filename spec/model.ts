@@ -5,6 +5,7 @@
  * machines/kernel.ts implements it with xstate statecharts.
  */
 import type { KernelEvent } from './events.js';
+import type { DevicePermutation } from './symmetry.js';
 import type { SpecView } from './view.js';
 
 /**
@@ -26,4 +27,9 @@ export interface SpecModel<S = unknown> {
   allowed(s: S, ev: KernelEvent): boolean;
   view(s: S): SpecView;
   key(s: S): string;
+  /**
+   * The state with its devices (and their groups) relabelled by `p` (spec/symmetry.ts). Optional:
+   * a model without it cannot be explored with symmetry reduction.
+   */
+  permute?(s: S, p: DevicePermutation): S;
 }

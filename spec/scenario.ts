@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { CALL_NAMES, FAULT_OPS } from './calls.js';
 import { KERNEL_REVISIONS } from './kernel-ref.js';
+import { symmetryIssues } from './symmetry.js';
 
 export const DRIVERS = ['arm-smmu-v3', 'intel-vtd', 'amd', 's390', 'mock'] as const;
 export type DriverName = (typeof DRIVERS)[number];
@@ -162,7 +163,10 @@ export const scenarioSchema = z
     bounds: boundsSchema.default(() => boundsSchema.parse({})),
     dma: dmaSchema.default(() => dmaSchema.parse({})),
     witnesses: z.array(witnessSchema).default([]),
-    /** Names of interchangeable devices, per class, for symmetry reduction. */
+    /**
+     * Names of interchangeable devices, per class, for symmetry reduction (spec/symmetry.ts has
+     * the rule a class must satisfy: one IOMMU, identical properties, each alone in its group).
+     */
     symmetry: z.array(z.array(name).min(2)).default([]),
   })
   .strict()
@@ -214,6 +218,8 @@ export const scenarioSchema = z
           });
       });
     });
+    for (const issue of symmetryIssues(s))
+      ctx.addIssue({ code: 'custom', path: [...issue.path], message: issue.message });
   });
 
 export type ScenarioInput = z.input<typeof scenarioSchema>;

@@ -47,3 +47,25 @@ export interface SpecView {
 export function viewKey(v: SpecView): string {
   return JSON.stringify(v);
 }
+
+/** Equality of two views, field by field (what viewKey equality means, without the text). */
+export function sameView(a: SpecView, b: SpecView): boolean {
+  return sameJson(a, b);
+}
+
+function sameJson(a: unknown, b: unknown): boolean {
+  if (a === b) return true;
+  if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  if (Array.isArray(a)) {
+    if (!Array.isArray(b) || a.length !== b.length) return false;
+    for (let i = 0; i < a.length; i++) if (!sameJson(a[i], b[i])) return false;
+    return true;
+  }
+  if (Array.isArray(b)) return false;
+  const ra = a as Readonly<Record<string, unknown>>;
+  const rb = b as Readonly<Record<string, unknown>>;
+  const ka = Object.keys(ra);
+  if (ka.length !== Object.keys(rb).length) return false;
+  for (const k of ka) if (!(k in rb) || !sameJson(ra[k], rb[k])) return false;
+  return true;
+}

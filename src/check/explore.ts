@@ -14,6 +14,7 @@ import {
   type LockstepOptions,
   type ProductState,
 } from './lockstep.js';
+import { type SymmetryInfo, symmetryFor } from './symmetry.js';
 import { stateEvents, staticUniverse } from './universe.js';
 
 export interface ExploreOptions extends LockstepOptions {
@@ -38,6 +39,11 @@ export interface ExploreOptions extends LockstepOptions {
    * slack) instead of full keys; counterexamples are rebuilt by re-execution.
    */
   readonly fingerprint?: boolean;
+  /**
+   * Dedup states on their canonical key under the scenario's symmetry classes (default true when
+   * it declares any; src/check/symmetry.ts). Stored states and traces stay real.
+   */
+  readonly symmetry?: boolean;
 }
 
 export interface ExploreProgress {
@@ -73,6 +79,8 @@ export interface ExploreResult {
   readonly perCall: Readonly<Record<string, number>>;
   /** Fingerprint mode: the chance a collision hid states (TLC's n^2/2^65), and the bytes kept per state. */
   readonly fingerprint?: { readonly collisionProbability: number; readonly bytesPerState: number };
+  /** The scenario's symmetry classes and whether they were used (states then count orbits). */
+  readonly symmetry?: SymmetryInfo;
 }
 
 function hwPending(s: ProductState): boolean {
@@ -113,6 +121,8 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   const every = options.progressEvery ?? 5000;
   const ref = options.scenarioRef ?? scenario;
   const perCall: Record<string, number> = {};
+  const sym = symmetryFor(scenario, ls.cfg, options, ls.key);
+  const keyOf = sym?.key ?? ls.key;
 
   // Seen states: full keys, or 64-bit fingerprints. Predecessors: parent index and the index of
   // the event among the parent's enabled events, so a path is rebuilt by re-execution.
@@ -129,10 +139,11 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   };
   const seenCount = () => (fp !== null ? fp.size : seenKeys!.size);
   let parent = new Int32Array(1024);
-  let parentEvent = new Int32Array(1024);
+  // An event's index among its parent's enabled events: a state offers far fewer than 2^16.
+  let parentEvent = new Uint16Array(1024);
   let stored = 1;
   parent[0] = -1;
-  markSeen(ls.key(ls.initial));
+  markSeen(keyOf(ls.initial));
 
   const pathTo = (i: number, last?: KernelEvent): KernelEvent[] => {
     const idx: number[] = [];
@@ -163,11 +174,15 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     findings,
     perCall,
     ...(incomplete ? { incomplete } : {}),
+    ...(sym !== null ? { symmetry: sym.info } : {}),
     ...(fp !== null
       ? {
           fingerprint: {
             collisionProbability: collisionProbability(fp.size),
-            bytesPerState: (fp.bytes + 8 * stored) / Math.max(1, fp.size),
+            // What is allocated: the fingerprint table with its open-addressing slack, and the
+            // predecessor arrays (4-byte parent, 2-byte event index) with their doubling slack.
+            bytesPerState:
+              (fp.bytes + parent.byteLength + parentEvent.byteLength) / Math.max(1, fp.size),
           },
         }
       : {}),
@@ -197,6 +212,10 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     for (const { s, i } of frontier) {
       if (options.shouldStop?.()) return finish('incomplete', [], transitions, depth, 'stopped');
       const evs = enabledEvents(scenario, ls, universe, s);
+      if (evs.length > 0xffff)
+        throw new Error(
+          `${evs.length} enabled events in one state: more than the 16-bit predecessor index holds`,
+        );
       for (let e = 0; e < evs.length; e++) {
         const ev = evs[e];
         const r = ls.step(s, ev);
@@ -245,12 +264,12 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
                 };
           return finish('violation', [f], transitions, depth + 1);
         }
-        if (!markSeen(ls.key(r.next))) continue;
+        if (!markSeen(keyOf(r.next))) continue;
         if (stored === parent.length) {
           const p2 = new Int32Array(parent.length * 2);
           p2.set(parent);
           parent = p2;
-          const e2 = new Int32Array(parentEvent.length * 2);
+          const e2 = new Uint16Array(parentEvent.length * 2);
           e2.set(parentEvent);
           parentEvent = e2;
         }

@@ -28,7 +28,7 @@ export class FingerprintSet {
   private mask: number;
   size = 0;
 
-  constructor(capacityLog2 = 16) {
+  constructor(capacityLog2 = 10) {
     this.table = new Uint32Array(2 << capacityLog2);
     this.mask = (1 << capacityLog2) - 1;
   }

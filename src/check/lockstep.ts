@@ -10,7 +10,7 @@ import { ANY_RET, IOVA_RET, type SpecModel, type SpecRet } from '../../spec/mode
 import type { Observation } from '../../spec/observe.js';
 import type { Scenario } from '../../spec/scenario.js';
 import type { ContractChange } from '../../spec/variants/types.js';
-import { viewKey } from '../../spec/view.js';
+import { sameView, viewKey } from '../../spec/view.js';
 import { reportHwUpdates } from '../drivers/index.js';
 import { type ConfigOptions, cloneKernelState, kernelStateKey } from '../kernel/state.js';
 import type { KernelConfig, KernelState } from '../kernel/types.js';
@@ -180,11 +180,11 @@ export function createLockstep(
     if (expected !== ANY_RET && got !== expected) {
       return `${ev.type} returned ${JSON.stringify(got)} but the spec says ${JSON.stringify(expected)}`;
     }
-    const ve = viewKey(abstractView(cfg, emuState, users));
-    const vs = viewKey(spec!.view(specNext));
-    return ve === vs
+    const ve = abstractView(cfg, emuState, users);
+    const vs = spec!.view(specNext);
+    return sameView(ve, vs)
       ? null
-      : `after ${ev.type} the emulator's state ${ve} differs from the spec's ${vs}`;
+      : `after ${ev.type} the emulator's state ${viewKey(ve)} differs from the spec's ${viewKey(vs)}`;
   }
 
   return {

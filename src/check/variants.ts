@@ -104,15 +104,22 @@ export function runVariant(
   };
 }
 
+/** The variants `only` names (a variant or a debate; all when absent). */
+export function chooseVariants(only?: string): Parsed<readonly Variant[]> {
+  const chosen =
+    only === undefined ? VARIANTS : VARIANTS.filter((v) => v.name === only || v.debate === only);
+  if (chosen.length === 0) return inputError('--variant', `no variant or debate named "${only}"`);
+  return { ok: true, value: chosen };
+}
+
 export function runVariants(
   specFor: (s: Scenario) => SpecModel | null,
   only?: string,
 ): Parsed<VariantVerdict[]> {
-  const chosen =
-    only === undefined ? VARIANTS : VARIANTS.filter((v) => v.name === only || v.debate === only);
-  if (chosen.length === 0) return inputError('--variant', `no variant or debate named "${only}"`);
+  const chosen = chooseVariants(only);
+  if (!chosen.ok) return chosen;
   const out: VariantVerdict[] = [];
-  for (const v of chosen) {
+  for (const v of chosen.value) {
     const r = runVariant(v, specFor);
     if (!r.ok) return r;
     out.push(r.value);

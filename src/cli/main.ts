@@ -7,7 +7,7 @@ import { runMutants, runScenarios } from './commands/list.js';
 import { runReplay } from './commands/replay.js';
 import { runSchema } from './commands/schema.js';
 import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
-import { runVariantsCommand } from './commands/variants.js';
+import { runVariantsCommand, type VariantsCliOptions } from './commands/variants.js';
 import { EXIT, processOutput } from './output.js';
 
 function positiveInt(flag: string): (v: string) => number {
@@ -29,13 +29,14 @@ function nonNegativeInt(flag: string): (v: string) => number {
   };
 }
 
-export function main(argv: readonly string[]): number {
+/** The exit code; a promise when a command runs on worker threads (--workers). */
+export function main(argv: readonly string[]): number | Promise<number> {
   // A closed pipe (`iommu-spec mutants | head`) ends the output, not the process with a trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
   const out = processOutput();
-  let code: number = EXIT.OK;
+  let code: number | Promise<number> = EXIT.OK;
   const program = new Command()
     .name('iommu-spec')
     .description(
@@ -81,8 +82,17 @@ export function main(argv: readonly string[]): number {
       '--fingerprint',
       'store 64-bit fingerprints instead of states (TLC -fp); prints the collision probability',
     )
+    .option(
+      '--no-symmetry',
+      "ignore the scenario's symmetry classes: store every state, not one per orbit (for comparison)",
+    )
     .option('--junit <file>', 'also write JUnit XML (one case per scenario and invariant)')
     .option('--ktap', 'print KTAP, the format kernel CI reads, instead of text')
+    .addOption(
+      new Option('--workers <n>', 'worker threads (default 1: none)').argParser(
+        positiveInt('--workers'),
+      ),
+    )
     .option('--json', 'machine output')
     .action((opts: ExploreCliOptions) => {
       code = runExplore(opts, out);
@@ -115,8 +125,13 @@ export function main(argv: readonly string[]): number {
     .description('the kernel-list design debates: each variant explored against every invariant')
     .option('--only <name>', 'one variant, or one debate')
     .option('--markdown <file>', 'write the report as Markdown (docs/variants.md)')
+    .addOption(
+      new Option('--workers <n>', 'worker threads (default 1: none)').argParser(
+        positiveInt('--workers'),
+      ),
+    )
     .option('--json', 'machine output')
-    .action((opts: { json?: boolean; markdown?: string; only?: string }) => {
+    .action((opts: VariantsCliOptions) => {
       code = runVariantsCommand(opts, out);
     });
 

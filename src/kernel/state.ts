@@ -216,10 +216,4 @@ export function cloneKernelState(st: KernelState): KernelState {
   };
 }
 
-/**
- * A canonical key: field order is fixed by construction, so JSON text is canonical. The sync
- * counter is a statistic, not state: two states that differ only in it are the same state.
- */
-export function kernelStateKey(st: KernelState): string {
-  return JSON.stringify({ ...st, hw: st.hw.map((h) => [h.iotlb, h.pending]) });
-}
+export { kernelStateKey } from './state-key.js';

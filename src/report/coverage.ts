@@ -225,6 +225,8 @@ export function measureCoverage(
       spec: observed as SpecModel,
       scenarioRef: ref,
       maxStates: options.maxStates,
+      // Chart coverage and witnesses must see every state, not one per orbit.
+      symmetry: false,
     });
     const run: ScenarioRun = {
       scenario: ref,

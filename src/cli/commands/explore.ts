@@ -5,12 +5,11 @@ import type { Scenario } from '../../../spec/scenario.js';
 import { BUILTIN_SCENARIO_NAMES } from '../../../spec/scenarios/index.js';
 import { type ExploreResult, explore } from '../../check/explore.js';
 import { MUTANT_NAMES } from '../../kernel/mutants.js';
-import { suiteFor } from '../../report/cases.js';
-import { toJUnit } from '../../report/junit.js';
-import { toKtap } from '../../report/ktap.js';
-import { loadScenario, writeText } from '../io.js';
-import { type CliOutput, EXIT } from '../output.js';
-import { specFor } from '../spec-for.js';
+import { type ExploreJob, exploreJobOptions } from '../explore-job.js';
+import { loadScenario } from '../io.js';
+import type { CliOutput } from '../output.js';
+import { runExploreParallel } from './explore-parallel.js';
+import { printResult, reportExplore } from './explore-report.js';
 
 export interface ExploreCliOptions {
   readonly scenario?: string;
@@ -23,6 +22,10 @@ export interface ExploreCliOptions {
   readonly junit?: string;
   readonly ktap?: boolean;
   readonly fingerprint?: boolean;
+  /** false with --no-symmetry. */
+  readonly symmetry?: boolean;
+  /** Worker threads (1: explore in this thread). */
+  readonly workers?: number;
 }
 
 export function checkMutants(names: readonly string[] | undefined, out: CliOutput): number | null {
@@ -33,14 +36,7 @@ export function checkMutants(names: readonly string[] | undefined, out: CliOutpu
   return null;
 }
 
-/** Exit code for a set of results: 1 if anything broke, else 3 if anything was cut short, else 0. */
-export function exitFor(results: readonly ExploreResult[]): number {
-  if (results.some((r) => r.result === 'violation')) return EXIT.VIOLATION;
-  if (results.some((r) => r.result === 'incomplete')) return EXIT.INCOMPLETE;
-  return EXIT.OK;
-}
-
-export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
+export function runExplore(opts: ExploreCliOptions, out: CliOutput): number | Promise<number> {
   const bad = checkMutants(opts.mutant, out);
   if (bad !== null) return bad;
   const names = opts.scenario === undefined ? BUILTIN_SCENARIO_NAMES : [opts.scenario];
@@ -49,6 +45,24 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
     const sc = loadScenario(n);
     if (!sc.ok) return out.inputError(formatInputError(sc));
     scenarios.push({ ref: n, scenario: sc.value });
+  }
+  const jobs = scenarios.map(
+    ({ ref, scenario }): ExploreJob => ({
+      ref,
+      scenario,
+      variant: opts.variant,
+      mutants: opts.mutant,
+      maxStates: opts.maxStates,
+      fingerprint: opts.fingerprint,
+      symmetry: opts.symmetry,
+      maxMemory: opts.maxMemory,
+    }),
+  );
+  if ((opts.workers ?? 1) > 1) {
+    // A bad variant name is reported before any worker starts, as the serial run reports it.
+    const invalid = exploreJobOptions(jobs[0]);
+    if (typeof invalid === 'string') return out.inputError(invalid);
+    return runExploreParallel(opts, jobs, out);
   }
   let interrupted = false;
   const onSigint = () => {
@@ -59,9 +73,10 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
   const times: number[] = [];
   const quiet = opts.json === true || opts.ktap === true;
   try {
-    for (const { ref, scenario } of scenarios) {
-      const spec = specFor(scenario, opts.variant);
-      if (!spec.ok) return out.inputError(formatInputError(spec));
+    for (const job of jobs) {
+      const { scenario } = job;
+      const options = exploreJobOptions(job);
+      if (typeof options === 'string') return out.inputError(options);
       const t0 = process.hrtime.bigint();
       const bar =
         opts.progress !== false && process.stderr.isTTY && !quiet
@@ -76,14 +91,7 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
       bar?.start(1, 0, { states: 0, depth: 0, rate: 0 });
       let lastNote = 0;
       const r = explore(scenario, {
-        spec: spec.value.model,
-        variant: spec.value.variantRules,
-        conformance: spec.value.conformance,
-        contractChanges: spec.value.contractChanges,
-        mutants: opts.mutant,
-        maxStates: opts.maxStates,
-        fingerprint: opts.fingerprint,
-        scenarioRef: ref,
+        ...options,
         progressEvery: 2000,
         onProgress: (p) => {
           const secs = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -109,62 +117,5 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number {
   } finally {
     process.off('SIGINT', onSigint);
   }
-  const suites = results.map((r, i) => suiteFor(r, times[i]));
-  if (opts.junit !== undefined) {
-    const w = writeText(opts.junit, toJUnit('iommu-spec explore', suites));
-    if (w !== null) return out.inputError(w);
-  }
-  if (opts.ktap) out.line(toKtap(suites).trimEnd());
-  if (opts.json) {
-    const one = (r: ExploreResult) => ({
-      scenario: r.scenario,
-      result: r.result,
-      states: r.states,
-      transitions: r.transitions,
-      depth: r.depth,
-      violations: r.findings.map((f) => ({
-        invariant: f.invariant,
-        citation: f.citation,
-        message: f.message,
-        step: f.step,
-        trace: f.trace,
-      })),
-      ...(r.incomplete ? { incomplete: r.incomplete } : {}),
-      ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
-    });
-    out.json(
-      results.length === 1
-        ? one(results[0])
-        : { result: worst(results), scenarios: results.map(one) },
-    );
-  }
-  return exitFor(results);
-}
-
-function worst(results: readonly ExploreResult[]): string {
-  if (results.some((r) => r.result === 'violation')) return 'violation';
-  if (results.some((r) => r.result === 'incomplete')) return 'incomplete';
-  return 'pass';
-}
-
-function printResult(r: ExploreResult, secs: number, out: CliOutput): void {
-  const rate = Math.round(r.states / Math.max(secs, 1e-9));
-  const head = `${r.result.toUpperCase().padEnd(10)} ${r.scenario}: ${r.states} states, ${r.transitions} transitions, depth ${r.depth} (${secs.toFixed(2)} s, ${rate} states/s)`;
-  out.line(head);
-  if (r.incomplete) out.line(`           incomplete: ${r.incomplete}`);
-  if (r.fingerprint) {
-    out.line(
-      `           fingerprints: ${r.fingerprint.bytesPerState.toFixed(1)} bytes a state; probability of a collision ${r.fingerprint.collisionProbability.toExponential(2)} (n^2/2^65)`,
-    );
-  }
-  for (const f of r.findings) {
-    out.line(
-      `           ${f.kind === 'divergence' ? 'DIVERGENCE' : 'VIOLATED'} ${f.invariant}: ${f.message}`,
-    );
-    out.line(`           (${f.citation})`);
-    out.line(
-      `           shortest trace, ${f.trace.steps.length} step(s), broken at step ${f.step}; replay it with iommu-spec replay:`,
-    );
-    for (const line of JSON.stringify(f.trace, null, 2).split('\n')) out.line(`           ${line}`);
-  }
+  return reportExplore(results, times, opts, out);
 }

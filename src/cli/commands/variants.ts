@@ -1,18 +1,42 @@
 /** iommu-spec variants: the debated design alternatives, variant by invariant. */
 import { formatInputError } from '../../../spec/input-error.js';
-import { runVariants } from '../../check/variants.js';
+import { chooseVariants, runVariants, type VariantVerdict } from '../../check/variants.js';
 import { variantsMarkdown } from '../../report/variants-md.js';
 import { writeText } from '../io.js';
 import { type CliOutput, EXIT } from '../output.js';
 import { specModelFor } from '../spec-for.js';
+import { runVariantsOnWorkers } from '../workers/variant-jobs.js';
+
+export interface VariantsCliOptions {
+  readonly json?: boolean;
+  readonly markdown?: string;
+  readonly only?: string;
+  /** Worker threads (1: run in this thread). */
+  readonly workers?: number;
+}
 
 export function runVariantsCommand(
-  opts: { json?: boolean; markdown?: string; only?: string },
+  opts: VariantsCliOptions,
   out: CliOutput,
-): number {
+): number | Promise<number> {
+  if ((opts.workers ?? 1) > 1) {
+    const chosen = chooseVariants(opts.only);
+    if (!chosen.ok) return out.inputError(formatInputError(chosen));
+    return runVariantsOnWorkers(chosen.value, opts.workers ?? 2).then((r) =>
+      r.ok ? reportVariants(r.value, opts, out) : out.inputError(formatInputError(r)),
+    );
+  }
   const r = runVariants(specModelFor, opts.only);
   if (!r.ok) return out.inputError(formatInputError(r));
-  const verdicts = r.value;
+  return reportVariants(r.value, opts, out);
+}
+
+/** The Markdown file, the JSON or text table, and the exit code. */
+function reportVariants(
+  verdicts: readonly VariantVerdict[],
+  opts: VariantsCliOptions,
+  out: CliOutput,
+): number {
   if (opts.markdown !== undefined) {
     const w = writeText(opts.markdown, variantsMarkdown(verdicts));
     if (w !== null) return out.inputError(w);
