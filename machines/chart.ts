@@ -47,10 +47,16 @@ export interface Fired<S> {
   readonly outcome: S;
 }
 
+export interface ChartOptions<S, E> {
+  /** Test hook: told of every (snapshot, event) pair the chart computes (memo misses). */
+  readonly onEvaluate?: (snapshot: S, event: E) => void;
+}
+
 /**
- * A chart compiled lazily into a flat transition table: snapshots are interned by content (so a
- * chart has as many snapshot objects as distinct states), and each (snapshot, event) pair is
- * computed by xstate once. `contentKey` must cover the value and every context field but the
+ * A chart memoised into a transition table: snapshots are interned by content (so a chart has
+ * as many snapshot objects as distinct states), and each (snapshot, event) pair is computed once,
+ * by `machine`: the chart compiled to a flat function (machines/compile.ts) by default, or
+ * xstate's interpreter. `contentKey` must cover the value and every context field but the
  * outcome; it is also the chart's part of the spec state's key.
  */
 export class Chart<S extends object, E> {
@@ -58,10 +64,15 @@ export class Chart<S extends object, E> {
   private readonly keys = new WeakMap<S, string>();
   private readonly memo = new WeakMap<S, Map<string, Fired<S>>>();
 
+  private readonly onEvaluate?: (snapshot: S, event: E) => void;
+
   constructor(
     protected readonly machine: Transitions<S, E>,
     private readonly contentKey: (s: S) => string,
-  ) {}
+    options: ChartOptions<S, E> = {},
+  ) {
+    this.onEvaluate = options.onEvaluate;
+  }
 
   /** The canonical snapshot equal to `s`. */
   intern(s: S): S {
@@ -86,6 +97,7 @@ export class Chart<S extends object, E> {
     }
     let f = table.get(ek);
     if (f === undefined) {
+      this.onEvaluate?.(s, event);
       const outcome = fire(this.machine, s, event);
       f = { next: this.intern(outcome), outcome };
       table.set(ek, f);

@@ -46,12 +46,19 @@ import {
   withSlot,
 } from './state.js';
 import { permuteSpecState } from './symmetry.js';
-import { bootState, type ChartObserver, compileCharts, specKey } from './system.js';
+import {
+  bootState,
+  type ChartObserver,
+  compileCharts,
+  type EvaluationRecorder,
+  type Interpreter,
+  specKey,
+} from './system.js';
 import { disarm, isArmed, topologyOf } from './topology.js';
 import { specView } from './view.js';
 
 export type { KernelSpecState } from './state.js';
-export type { ChartObserver } from './system.js';
+export type { ChartObserver, EvaluationRecorder, Interpreter } from './system.js';
 
 export interface SpecModelOptions {
   /**
@@ -59,6 +66,13 @@ export interface SpecModelOptions {
    * (coverage, src/report/coverage.ts). Absent, the charts run uninstrumented.
    */
   readonly onTransition?: ChartObserver;
+  /**
+   * What computes chart transitions: 'compiled' (default; machines/compile.ts) or 'xstate'
+   * (machine.transition, for comparison and benchmarks). Instrumented models always use xstate.
+   */
+  readonly interpreter?: Interpreter;
+  /** Test hook: told of every (chart, snapshot, event) a chart computes (memo misses only). */
+  readonly recordEvaluations?: EvaluationRecorder;
 }
 
 interface Step {
@@ -73,7 +87,11 @@ export function createSpecModel(
   options: SpecModelOptions = {},
 ): SpecModel<KernelSpecState> {
   const topo = topologyOf(scenario);
-  const charts = compileCharts(options.onTransition);
+  const charts = compileCharts({
+    observe: options.onTransition,
+    interpreter: options.interpreter,
+    record: options.recordEvaluations,
+  });
   const groupOf = (dev: number) => topo.devices[dev].group;
   const emptyPasids = (s: KernelSpecState, g: number) => s.pasids[g].length === 0;
 

@@ -1,8 +1,10 @@
 /**
- * One spec model's charts, compiled (machines/chart.ts Chart: interned snapshots, memoised
- * transitions), the boot state built from them, and the canonical key of a state.
+ * One spec model's charts (machines/chart.ts Chart: interned snapshots, memoised transitions,
+ * each chart compiled to a flat transition function by machines/compile.ts), the boot state built from them, and the canonical key of a state.
  */
-import { Chart, ObservedChart, SCOPE, type Taken } from './chart.js';
+import type { AnyStateMachine, EventFromLogic, SnapshotFrom } from 'xstate';
+import { Chart, ObservedChart, SCOPE, type Taken, type Transitions } from './chart.js';
+import { compileMachine } from './compile.js';
 import { bootDefaultType, isDmaApiType } from './default-domain.js';
 import { type DmaMappingEvent, dmaMappingMachine } from './dma_mapping.machine.js';
 import { type GlobalPasidEvent, globalPasidMachine } from './global_pasid.machine.js';
@@ -39,15 +41,39 @@ export interface Charts {
  */
 export type ChartObserver = (chart: string, eventType: string, taken: Taken) => void;
 
-export function compileCharts(observe?: ChartObserver): Charts {
+/** Which function computes a chart transition: the compiled one, or xstate's interpreter. */
+export type Interpreter = 'compiled' | 'xstate';
+
+/** Test hook: every (chart, snapshot, event) a chart computes, named by the machine's id. */
+export type EvaluationRecorder = (chart: string, snapshot: object, event: object) => void;
+
+export interface ChartsOptions {
+  /** Instrumentation; when set, the charts run on xstate whatever `interpreter` says. */
+  readonly observe?: ChartObserver;
+  /** Default 'compiled' (machines/compile.ts). */
+  readonly interpreter?: Interpreter;
+  readonly record?: EvaluationRecorder;
+}
+
+export function compileCharts(options: ChartsOptions = {}): Charts {
+  const { observe, interpreter = 'compiled', record } = options;
   const key = (value: unknown, ...rest: unknown[]) => JSON.stringify([value, ...rest]);
-  const chart = <S extends object, E extends { readonly type: string }>(
-    machine: { readonly id: string; transition(s: S, e: E, scope: typeof SCOPE): S },
+  const chart = <
+    M extends AnyStateMachine,
+    S extends SnapshotFrom<M> & object,
+    E extends EventFromLogic<M>,
+  >(
+    machine: M & { transition(s: S, e: E, scope: typeof SCOPE): S },
     contentKey: (s: S) => string,
-  ): Chart<S, E> =>
-    observe === undefined
-      ? new Chart(machine, contentKey)
-      : new ObservedChart(machine, contentKey, (e, taken) => observe(machine.id, e.type, taken));
+  ): Chart<S, E> => {
+    if (observe !== undefined)
+      return new ObservedChart(machine, contentKey, (e, taken) =>
+        observe(machine.id, e.type, taken),
+      );
+    const onEvaluate = record === undefined ? undefined : (s: S, e: E) => record(machine.id, s, e);
+    if (interpreter === 'xstate') return new Chart(machine, contentKey, { onEvaluate });
+    return new Chart(compileMachine(machine) as Transitions<S, E>, contentKey, { onEvaluate });
+  };
   const charts: Charts = {
     group: chart(iommuGroupMachine, ({ value, context: c }) =>
       key(value, c.default_type, c.private_domain, c.owner, c.owner_cnt),
