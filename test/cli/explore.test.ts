@@ -78,6 +78,21 @@ describe('iommu-spec explore', () => {
     expect(fp.fingerprint.bytesPerState).toBeGreaterThan(0);
   });
 
+  test('symmetry: orbits counted and reported, --no-symmetry counts every state', () => {
+    const fixture = 'test/check/fixtures/vtd-three-dma.json';
+    const on = cli('explore', '--scenario', fixture, '--json');
+    const off = cli('explore', '--scenario', fixture, '--json', '--no-symmetry');
+    expect([on.code, off.code]).toEqual([0, 0]);
+    const [a, b] = [JSON.parse(on.out), JSON.parse(off.out)];
+    expect(a.symmetry).toEqual({ classes: 1, permutations: 6, applied: true });
+    expect(b.symmetry).toMatchObject({ applied: false, reason: 'turned off (--no-symmetry)' });
+    expect(a.states).toBeLessThan(b.states);
+    const text = cli('explore', '--scenario', fixture, '--no-progress');
+    expect(text.out).toContain(
+      'symmetry: 1 class(es), 6 permutations; states counted one per orbit',
+    );
+  });
+
   test('KTAP and JUnit reporters', () => {
     const dir = mkdtempSync(join(tmpdir(), 'iommu-spec-'));
     const junit = join(dir, 'r.xml');

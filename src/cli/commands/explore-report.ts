@@ -43,6 +43,7 @@ export function reportExplore(
       })),
       ...(r.incomplete ? { incomplete: r.incomplete } : {}),
       ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
+      ...(r.symmetry ? { symmetry: r.symmetry } : {}),
     });
     out.json(
       results.length === 1
@@ -67,6 +68,14 @@ export function printResult(r: ExploreResult, secs: number, out: CliOutput): voi
   if (r.fingerprint) {
     out.line(
       `           fingerprints: ${r.fingerprint.bytesPerState.toFixed(1)} bytes a state; probability of a collision ${r.fingerprint.collisionProbability.toExponential(2)} (n^2/2^65)`,
+    );
+  }
+  if (r.symmetry) {
+    const { classes, permutations, applied, reason } = r.symmetry;
+    out.line(
+      applied
+        ? `           symmetry: ${classes} class(es), ${permutations} permutations; states counted one per orbit`
+        : `           symmetry: ${classes} class(es) declared, not used: ${reason}`,
     );
   }
   for (const f of r.findings) {
