@@ -52,6 +52,16 @@ export interface ChartOptions<S, E> {
   readonly onEvaluate?: (snapshot: S, event: E) => void;
 }
 
+/** A snapshot's row of a memo table (event key to answer), made on first use. */
+function rowOf<S extends object, V>(memo: WeakMap<S, Map<string, V>>, s: S): Map<string, V> {
+  let row = memo.get(s);
+  if (row === undefined) {
+    row = new Map();
+    memo.set(s, row);
+  }
+  return row;
+}
+
 /**
  * A chart memoised into a transition table: snapshots are interned by content (so a chart has
  * as many snapshot objects as distinct states), and each (snapshot, event) pair is computed once,
@@ -89,12 +99,12 @@ export class Chart<S extends object, E> {
   }
 
   fire(s: S, event: E): Fired<S> {
-    const ek = JSON.stringify(event);
-    let table = this.memo.get(s);
-    if (table === undefined) {
-      table = new Map();
-      this.memo.set(s, table);
-    }
+    return this.fireKeyed(s, event, JSON.stringify(event));
+  }
+
+  /** fire, with the event's memo key already written. */
+  protected fireKeyed(s: S, event: E, ek: string): Fired<S> {
+    const table = rowOf(this.memo, s);
     let f = table.get(ek);
     if (f === undefined) {
       this.onEvaluate?.(s, event);
@@ -154,11 +164,7 @@ export class ObservedChart<S extends object, E> extends Chart<S, E> {
 
   override fire(s: S, event: E): Fired<S> {
     const ek = JSON.stringify(event);
-    let table = this.takenMemo.get(s);
-    if (table === undefined) {
-      table = new Map();
-      this.takenMemo.set(s, table);
-    }
+    const table = rowOf(this.takenMemo, s);
     let transitions = table.get(ek);
     const fresh = transitions === undefined;
     if (transitions === undefined) {
@@ -168,7 +174,7 @@ export class ObservedChart<S extends object, E> extends Chart<S, E> {
       this.capture = [];
       table.set(ek, transitions);
     }
-    const f = super.fire(s, event);
+    const f = this.fireKeyed(s, event, ek);
     this.observer(event, { transitions, fresh });
     return f;
   }

@@ -20,6 +20,13 @@ function positiveInt(flag: string): (v: string) => number {
   };
 }
 
+/** --workers N, shared by the commands that run on worker threads. */
+function workersOption(): Option {
+  return new Option('--workers <n>', 'worker threads (default 1: none)').argParser(
+    positiveInt('--workers'),
+  );
+}
+
 function nonNegativeInt(flag: string): (v: string) => number {
   return (v) => {
     const n = Number(v);
@@ -88,11 +95,7 @@ export function main(argv: readonly string[]): number | Promise<number> {
     )
     .option('--junit <file>', 'also write JUnit XML (one case per scenario and invariant)')
     .option('--ktap', 'print KTAP, the format kernel CI reads, instead of text')
-    .addOption(
-      new Option('--workers <n>', 'worker threads (default 1: none)').argParser(
-        positiveInt('--workers'),
-      ),
-    )
+    .addOption(workersOption())
     .option('--json', 'machine output')
     .action((opts: ExploreCliOptions) => {
       code = runExplore(opts, out);
@@ -125,11 +128,7 @@ export function main(argv: readonly string[]): number | Promise<number> {
     .description('the kernel-list design debates: each variant explored against every invariant')
     .option('--only <name>', 'one variant, or one debate')
     .option('--markdown <file>', 'write the report as Markdown (docs/variants.md)')
-    .addOption(
-      new Option('--workers <n>', 'worker threads (default 1: none)').argParser(
-        positiveInt('--workers'),
-      ),
-    )
+    .addOption(workersOption())
     .option('--json', 'machine output')
     .action((opts: VariantsCliOptions) => {
       code = runVariantsCommand(opts, out);
