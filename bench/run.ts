@@ -14,15 +14,15 @@
 import { readFileSync } from 'node:fs';
 import { getAdjacencyMap } from '@xstate/graph';
 import { fromTransition } from 'xstate';
-import { createSpecModel } from '../machines/kernel.js';
+import { createSpecModel } from '../machines/router/kernel.js';
 import type { KernelEvent } from '../spec/events.js';
 import { parseScenario } from '../spec/parse.js';
 import type { Scenario } from '../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../spec/scenarios/index.js';
-import { explore } from '../src/check/explore.js';
-import { specEnabledEvents } from '../src/check/paths.js';
-import { specSearch } from '../src/check/spec-search.js';
-import { staticUniverse } from '../src/check/universe.js';
+import { explore } from '../src/check/core/explore.js';
+import { staticUniverse } from '../src/check/core/universe.js';
+import { specEnabledEvents } from '../src/check/frontends/paths.js';
+import { specSearch } from '../src/check/frontends/spec-search.js';
 import { baselineSearch } from './baseline.js';
 import { workersSpeedup } from './workers.js';
 

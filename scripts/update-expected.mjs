@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Regenerates spec/expected.json from `iommu-spec explore --json` (run `npm run build` first).
-// The regression test (test/check/expected.test.ts) asserts these counts.
+// The regression test (test/check/core/expected.test.ts) asserts these counts.
 import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 

@@ -2,7 +2,7 @@
  * What the checker needs from a specification, whatever it is built from: an initial state, the
  * transition for a kernel call (expected return and next state), the caller contract (which calls
  * a correct caller may make now), and the abstract view conformance compares.
- * machines/kernel.ts implements it with xstate statecharts.
+ * machines/router/kernel.ts implements it with xstate statecharts.
  */
 import type { KernelEvent } from './events.js';
 import type { DevicePermutation } from './symmetry.js';

@@ -8,7 +8,7 @@
  * enqueueActions, ...) would need the interpreter.
  */
 import { assign } from 'xstate';
-import { SCOPE } from '../chart.js';
+import { SCOPE } from '../runtime/chart.js';
 import { UnsupportedFeature } from './tree.js';
 
 /** A compiled action: the context after it, given the context before and the event. */

@@ -39,7 +39,7 @@ export const VARIANTS: readonly Variant[] = [
     },
     expected: { violates: 'LiveMappingsTranslate' },
     finding:
-      "The explorer's shortest trace breaks the GPU's own DMA-API mapping right after its driver put the group on its own domain; the case Jason raised, the HDMI audio function's mapping faulting under it, is the same break with the audio driver bound first (pinned in test/check/variants.test.ts).",
+      "The explorer's shortest trace breaks the GPU's own DMA-API mapping right after its driver put the group on its own domain; the case Jason raised, the HDMI audio function's mapping faulting under it, is the same break with the audio driver bound first (pinned in test/check/frontends/variants.test.ts).",
   },
   {
     debate: '000_df8a635ccebfddb5',

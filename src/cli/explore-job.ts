@@ -4,7 +4,7 @@
  */
 import { formatInputError } from '../../spec/input-error.js';
 import type { Scenario } from '../../spec/scenario.js';
-import type { ExploreOptions } from '../check/explore.js';
+import type { ExploreOptions } from '../check/core/explore.js';
 import { specFor } from './spec-for.js';
 
 export interface ExploreJob {

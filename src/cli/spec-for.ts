@@ -1,5 +1,5 @@
 /** The spec model and variant rules for a run. */
-import { createSpecModel } from '../../machines/kernel.js';
+import { createSpecModel } from '../../machines/router/kernel.js';
 import { inputError, type Parsed } from '../../spec/input-error.js';
 import type { SpecModel } from '../../spec/model.js';
 import type { Scenario } from '../../spec/scenario.js';

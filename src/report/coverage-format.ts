@@ -1,6 +1,7 @@
-/** The coverage report as text, JSON, and CI test cases (JUnit, KTAP): src/report/coverage.ts. */
+/** The coverage report as text, JSON, and CI test cases (JUnit, KTAP): src/check/frontends/coverage.ts. */
+
+import type { CoverageReport, MachineCoverage } from '../check/frontends/coverage.js';
 import type { CheckCase, CheckSuite } from './cases.js';
-import type { CoverageReport, MachineCoverage } from './coverage.js';
 
 function pct(covered: number, total: number): string {
   return total === 0 ? '100.0%' : `${((100 * covered) / total).toFixed(1)}%`;
@@ -89,7 +90,7 @@ export function coverageText(r: CoverageReport, verdict: string): string[] {
     for (const f of r.findings) out.push(`  ${f.kind}: ${f.message}`);
     if (r.findings.some((f) => f.kind === 'uncovered-transition'))
       out.push(
-        "  (a transition no scenario takes needs a scenario that takes it, or a mark with the reason it is unreachable in its chart's machines/<chart>.doc.ts)",
+        "  (a transition no scenario takes needs a scenario that takes it, or a mark with the reason it is unreachable in its chart's machines/charts/<chart>.doc.ts)",
       );
   }
   return out;

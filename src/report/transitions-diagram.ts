@@ -7,7 +7,7 @@
  * its condition. Calls that only return (errno paths, counts) have no edge: the table on the same
  * page lists them, and so do the transitions a chart marks unreachable.
  */
-import type { ChartInfo, StateInfo } from '../../machines/catalog.js';
+import type { ChartInfo, StateInfo } from '../../machines/runtime/catalog.js';
 import { edgesOf } from './transitions-model.js';
 
 interface Tree {

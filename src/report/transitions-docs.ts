@@ -4,7 +4,7 @@
  * docs/transitions/README.md, and docs/invariants.md. Deterministic: no dates, no absolute paths.
  * `docsDiffer` is `docs --check`: which committed files differ from what would be generated.
  */
-import { CHARTS, type ChartInfo } from '../../machines/catalog.js';
+import { CHARTS, type ChartInfo } from '../../machines/runtime/catalog.js';
 import { invariantsMarkdown } from './invariants-md.js';
 import { transitionsDot } from './transitions-diagram.js';
 import { transitionsIndex, transitionsMarkdown } from './transitions-md.js';

@@ -4,7 +4,7 @@
  * citation and the transition's id, which `iommu-spec coverage` reports), its Mermaid state
  * diagram, and the transitions the chart marks unreachable. docs/transitions/README.md indexes them.
  */
-import type { ChartInfo, TransitionInfo } from '../../machines/catalog.js';
+import type { ChartInfo, TransitionInfo } from '../../machines/runtime/catalog.js';
 import { transitionsMermaid } from './transitions-diagram.js';
 import { type Alternative, eventsOf, type StateEvent, stateEvents } from './transitions-model.js';
 
@@ -133,7 +133,7 @@ export function transitionsIndex(charts: readonly ChartInfo[]): string {
     HEADER,
     '',
     'The spec of the IOMMU core is one small statechart per kernel object, composed by a pure router',
-    "(machines/kernel.ts) that follows the kernel's check order across objects. Each page below",
+    "(machines/router/kernel.ts) that follows the kernel's check order across objects. Each page below",
     "lists one chart's transitions by state and call: the next state or the return (every errno path",
     'is its own guarded transition), the guard in words, and where the kernel has it.',
     '',
@@ -155,9 +155,9 @@ export function transitionsIndex(charts: readonly ChartInfo[]): string {
     '',
     '`iommu-spec coverage` explores every built-in scenario and reports, per chart, the states,',
     'transitions and guard outcomes it exercised. A transition no scenario takes is a finding (exit 1)',
-    'unless its chart marks it unreachable: the `unreachable` list in machines/<chart>.doc.ts names the',
+    'unless its chart marks it unreachable: the `unreachable` list in machines/charts/<chart>.doc.ts names the',
     'transition by id, repeats its guard expression, and gives the reason (usually the caller contract,',
-    'machines/contract.ts). A mark on a transition the scenarios do take, or on none, is a finding too.',
+    'machines/router/contract.ts). A mark on a transition the scenarios do take, or on none, is a finding too.',
     '',
     'A scenario may list witnesses, states that must be reachable: `"witnesses": [{ "name": ...,',
     '"facts": [...] }]`. A witness holds when one reachable state satisfies all its facts. A fact is',

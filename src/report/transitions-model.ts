@@ -13,7 +13,7 @@ import {
   guardWordsWith,
   type StateInfo,
   type TransitionInfo,
-} from '../../machines/catalog.js';
+} from '../../machines/runtime/catalog.js';
 
 export interface Alternative {
   readonly transition: TransitionInfo;

@@ -1,5 +1,5 @@
 /** docs/variants.md: per debate, a table of variant by invariant, the traces, and the costs. */
-import type { VariantVerdict } from '../check/variants.js';
+import type { VariantVerdict } from '../check/frontends/variants.js';
 
 export function variantsMarkdown(verdicts: readonly VariantVerdict[]): string {
   const out: string[] = [

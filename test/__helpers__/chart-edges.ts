@@ -4,17 +4,17 @@
  * charts on xstate's interpreter. Shared by the compiled-chart agreement tests.
  */
 import type { AnyStateMachine } from 'xstate';
-import { dmaMappingMachine } from '../../machines/dma_mapping.machine.js';
-import { globalPasidMachine } from '../../machines/global_pasid.machine.js';
-import { iommuGroupMachine } from '../../machines/iommu_group.machine.js';
-import { createSpecModel } from '../../machines/kernel.js';
-import { mmMachine } from '../../machines/mm.machine.js';
-import { pagingDomainMachine } from '../../machines/paging_domain.machine.js';
-import { pasidSlotMachine } from '../../machines/pasid_slot.machine.js';
+import { dmaMappingMachine } from '../../machines/charts/dma_mapping.machine.js';
+import { globalPasidMachine } from '../../machines/charts/global_pasid.machine.js';
+import { iommuGroupMachine } from '../../machines/charts/iommu_group.machine.js';
+import { mmMachine } from '../../machines/charts/mm.machine.js';
+import { pagingDomainMachine } from '../../machines/charts/paging_domain.machine.js';
+import { pasidSlotMachine } from '../../machines/charts/pasid_slot.machine.js';
+import { createSpecModel } from '../../machines/router/kernel.js';
 import { parseScenario } from '../../spec/parse.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../../spec/scenarios/index.js';
-import { specSearch } from '../../src/check/spec-search.js';
+import { specSearch } from '../../src/check/frontends/spec-search.js';
 
 /** The spec's charts by machine id. */
 export const CHART_MACHINES: Readonly<Record<string, AnyStateMachine>> = Object.fromEntries(

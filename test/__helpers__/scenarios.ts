@@ -8,7 +8,7 @@ import type { KernelRet } from '../../spec/events.js';
 import { parseScenario } from '../../spec/parse.js';
 import type { Scenario, ScenarioInput } from '../../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../../spec/scenarios/index.js';
-import { bootEmulator } from '../../src/check/emulator.js';
+import { bootEmulator } from '../../src/check/core/emulator.js';
 import { type EmuArgs, kernel_call } from '../../src/kernel/dispatch.js';
 import { cloneKernelState } from '../../src/kernel/state.js';
 import type { IommuDomain, KernelConfig, KernelState } from '../../src/kernel/types.js';

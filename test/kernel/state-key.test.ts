@@ -5,14 +5,14 @@
  * text; changing any one number in a state changes its key; the sync counter does not.
  */
 import { describe, expect, test } from 'vitest';
-import { createSpecModel } from '../../machines/kernel.js';
+import { createSpecModel } from '../../machines/router/kernel.js';
 import { parseScenario } from '../../spec/parse.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../../spec/scenarios/index.js';
-import { bootEmulator } from '../../src/check/emulator.js';
-import { enabledEvents } from '../../src/check/explore.js';
-import { createLockstep, type ProductState } from '../../src/check/lockstep.js';
-import { staticUniverse } from '../../src/check/universe.js';
+import { bootEmulator } from '../../src/check/core/emulator.js';
+import { enabledEvents } from '../../src/check/core/explore.js';
+import { createLockstep, type ProductState } from '../../src/check/core/lockstep.js';
+import { staticUniverse } from '../../src/check/core/universe.js';
 import { kernelStateKey } from '../../src/kernel/state.js';
 import type { KernelState } from '../../src/kernel/types.js';
 

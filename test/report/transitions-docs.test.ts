@@ -14,7 +14,7 @@ import {
   deriveGuardWords,
   type GuardExpr,
   guardText,
-} from '../../machines/catalog.js';
+} from '../../machines/runtime/catalog.js';
 import { runDocs } from '../../src/cli/commands/docs.js';
 import type { CliOutput } from '../../src/cli/output.js';
 import {

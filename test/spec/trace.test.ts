@@ -1,6 +1,6 @@
 /**
  * Trace validation: spec/parse.ts parseTraceFile, spec/trace.ts checkTraceSteps and the names
- * resolved while a trace runs (src/check/replay.ts). One test per kind of bad input, each
+ * resolved while a trace runs (src/check/core/replay.ts). One test per kind of bad input, each
  * checking the InputError names the field path ("step 3 (iommu_attach_device_pasid).pasid");
  * the line between bad input and a kernel errno; and a fast-check property over mutated traces.
  */
@@ -13,7 +13,7 @@ import { parseScenario, parseTraceFile } from '../../spec/parse.js';
 import type { Scenario } from '../../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../../spec/scenarios/index.js';
 import { checkTraceSteps, type TraceStep } from '../../spec/trace.js';
-import { type ReplayResult, replayTrace } from '../../src/check/replay.js';
+import { type ReplayResult, replayTrace } from '../../src/check/core/replay.js';
 import { mutate, mutationArb } from '../__helpers__/mutate.js';
 
 const EXAMPLES = resolve(import.meta.dirname, '../../../shared/examples');

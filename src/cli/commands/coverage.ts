@@ -1,13 +1,17 @@
 /**
  * iommu-spec coverage: which states, transitions (errno paths included) and guard outcomes of
  * every statechart the exhaustive exploration of the built-in scenarios exercises, and whether
- * every scenario's witnesses are reachable (src/report/coverage.ts). Exit 1 on a transition no
+ * every scenario's witnesses are reachable (src/check/frontends/coverage.ts). Exit 1 on a transition no
  * scenario takes that its chart does not mark unreachable, a stale mark, a witness that fails or
  * an exploration that breaks a rule; 3 when an exploration was cut short; 2 on bad input.
  */
 import { formatInputError } from '../../../spec/input-error.js';
 import { BUILTIN_SCENARIO_NAMES } from '../../../spec/scenarios/index.js';
-import { type CoverageScenario, coverageVerdict, measureCoverage } from '../../report/coverage.js';
+import {
+  type CoverageScenario,
+  coverageVerdict,
+  measureCoverage,
+} from '../../check/frontends/coverage.js';
 import { coverageJson, coverageSuites, coverageText } from '../../report/coverage-format.js';
 import { toJUnit } from '../../report/junit.js';
 import { toKtap } from '../../report/ktap.js';

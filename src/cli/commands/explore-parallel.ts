@@ -5,7 +5,7 @@
  * finished or stopped, and the workers are terminated.
  */
 import cliProgress from 'cli-progress';
-import type { ExploreResult } from '../../check/explore.js';
+import type { ExploreResult } from '../../check/core/explore.js';
 import type { ExploreJob } from '../explore-job.js';
 import type { CliOutput } from '../output.js';
 import { recordedCosts } from '../workers/costs.js';

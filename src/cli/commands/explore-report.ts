@@ -1,5 +1,5 @@
 /** What `iommu-spec explore` prints: a result as text, the JUnit, KTAP and JSON reports, the exit code. */
-import type { ExploreResult } from '../../check/explore.js';
+import type { ExploreResult } from '../../check/core/explore.js';
 import { suiteFor } from '../../report/cases.js';
 import { toJUnit } from '../../report/junit.js';
 import { toKtap } from '../../report/ktap.js';

@@ -3,7 +3,7 @@ import cliProgress from 'cli-progress';
 import { formatInputError } from '../../../spec/input-error.js';
 import type { Scenario } from '../../../spec/scenario.js';
 import { BUILTIN_SCENARIO_NAMES } from '../../../spec/scenarios/index.js';
-import { type ExploreResult, explore } from '../../check/explore.js';
+import { type ExploreResult, explore } from '../../check/core/explore.js';
 import { MUTANT_NAMES } from '../../kernel/mutants.js';
 import { type ExploreJob, exploreJobOptions } from '../explore-job.js';
 import { loadScenario } from '../io.js';

@@ -2,7 +2,7 @@
 import { formatRet } from '../../../spec/errno.js';
 import { formatInputError } from '../../../spec/input-error.js';
 import { checkTraceSteps } from '../../../spec/trace.js';
-import { replayTrace } from '../../check/replay.js';
+import { replayTrace } from '../../check/core/replay.js';
 import { loadTrace } from '../io.js';
 import { type CliOutput, EXIT } from '../output.js';
 import { specFor } from '../spec-for.js';

@@ -1,6 +1,6 @@
 /** iommu-spec simulate: fast-check random runs with shrinking, on scenarios too large to exhaust. */
 import { formatInputError } from '../../../spec/input-error.js';
-import { simulate } from '../../check/simulate.js';
+import { simulate } from '../../check/frontends/simulate.js';
 import { suiteFor } from '../../report/cases.js';
 import { toJUnit } from '../../report/junit.js';
 import { toKtap } from '../../report/ktap.js';

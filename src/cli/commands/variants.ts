@@ -1,6 +1,10 @@
 /** iommu-spec variants: the debated design alternatives, variant by invariant. */
 import { formatInputError } from '../../../spec/input-error.js';
-import { chooseVariants, runVariants, type VariantVerdict } from '../../check/variants.js';
+import {
+  chooseVariants,
+  runVariants,
+  type VariantVerdict,
+} from '../../check/frontends/variants.js';
 import { variantsMarkdown } from '../../report/variants-md.js';
 import { writeText } from '../io.js';
 import { type CliOutput, EXIT } from '../output.js';

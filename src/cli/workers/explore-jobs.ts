@@ -1,12 +1,12 @@
 /**
- * Running a batch of explorations on a worker pool: the plan (src/check/schedule.ts) splits the
+ * Running a batch of explorations on a worker pool: the plan (src/check/scale/schedule.ts) splits the
  * jobs that dominate across every worker and runs the rest whole, longest first. A split job that
  * finds a violation is run again whole, so its counterexample is the serial explorer's.
  */
-import type { ExploreResult } from '../../check/explore.js';
-import { planJobs } from '../../check/schedule.js';
-import { splittable } from '../../check/shard.js';
-import { splitSearch } from '../../check/split-search.js';
+import type { ExploreResult } from '../../check/core/explore.js';
+import { planJobs } from '../../check/scale/schedule.js';
+import { splittable } from '../../check/scale/shard.js';
+import { splitSearch } from '../../check/scale/split-search.js';
 import type { ExploreJob } from '../explore-job.js';
 import type { WorkerPool } from './pool.js';
 

@@ -1,13 +1,13 @@
 /**
  * A pool of worker threads (worker.ts) for `--workers N`: whole jobs on one worker each, split
- * jobs as a team of every worker (a ShardTeam for src/check/split-search.ts), a shared stop flag,
+ * jobs as a team of every worker (a ShardTeam for src/check/scale/split-search.ts), a shared stop flag,
  * and termination. One request at a time per worker.
  */
 import { MessageChannel, type MessagePort, Worker } from 'node:worker_threads';
 import type { Parsed } from '../../../spec/input-error.js';
-import type { ExploreResult } from '../../check/explore.js';
-import type { ShardLevelReport, ShardTeam, TeamStart } from '../../check/split-search.js';
-import type { VariantVerdict } from '../../check/variants.js';
+import type { ExploreResult } from '../../check/core/explore.js';
+import type { VariantVerdict } from '../../check/frontends/variants.js';
+import type { ShardLevelReport, ShardTeam, TeamStart } from '../../check/scale/split-search.js';
 import type { ExploreJob } from '../explore-job.js';
 import {
   type FromWorker,

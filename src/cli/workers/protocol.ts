@@ -4,10 +4,10 @@
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { Parsed } from '../../../spec/input-error.js';
-import type { ExploreResult } from '../../check/explore.js';
-import type { ForwardedState } from '../../check/shard.js';
-import type { ShardLevelReport, TeamStart } from '../../check/split-search.js';
-import type { VariantVerdict } from '../../check/variants.js';
+import type { ExploreResult } from '../../check/core/explore.js';
+import type { VariantVerdict } from '../../check/frontends/variants.js';
+import type { ForwardedState } from '../../check/scale/shard.js';
+import type { ShardLevelReport, TeamStart } from '../../check/scale/split-search.js';
 import type { ExploreJob } from '../explore-job.js';
 
 /** The shared control block (Int32Array over a SharedArrayBuffer): slot 0 is the stop flag. */

@@ -4,7 +4,7 @@
  */
 import type { Parsed } from '../../../spec/input-error.js';
 import type { Variant } from '../../../spec/variants/types.js';
-import type { VariantVerdict } from '../../check/variants.js';
+import type { VariantVerdict } from '../../check/frontends/variants.js';
 import { WorkerPool } from './pool.js';
 
 export async function runVariantsOnWorkers(

@@ -1,14 +1,14 @@
 /**
  * The worker thread of `--workers N`: runs whole explorations and design variants, and one shard
- * of a split exploration (src/check/shard.ts), exchanging successors with the other workers over
+ * of a split exploration (src/check/scale/shard.ts), exchanging successors with the other workers over
  * its peer ports. Plumbing only: the checking is src/check's.
  */
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { VARIANTS } from '../../../spec/variants/index.js';
-import { explore } from '../../check/explore.js';
-import type { ForwardedState, LevelResult, Shard } from '../../check/shard.js';
-import { createShard } from '../../check/shard.js';
-import { runVariant } from '../../check/variants.js';
+import { explore } from '../../check/core/explore.js';
+import { runVariant } from '../../check/frontends/variants.js';
+import type { ForwardedState, LevelResult, Shard } from '../../check/scale/shard.js';
+import { createShard } from '../../check/scale/shard.js';
 import { type ExploreJob, exploreJobOptions } from '../explore-job.js';
 import { specModelFor } from '../spec-for.js';
 import {

@@ -14,8 +14,8 @@ import { EFAULT, EINVAL } from '../../../spec/errno.js';
 import { parseScenario, parseTraceFile } from '../../../spec/parse.js';
 import type { ScenarioInput } from '../../../spec/scenario.js';
 import { checkTraceSteps } from '../../../spec/trace.js';
-import { bootEmulator } from '../../../src/check/emulator.js';
-import { replayTrace } from '../../../src/check/replay.js';
+import { bootEmulator } from '../../../src/check/core/emulator.js';
+import { replayTrace } from '../../../src/check/core/replay.js';
 import {
   arm_smmu_make_abort_ste,
   arm_smmu_make_bypass_ste,

@@ -1,0 +1,119 @@
+/**
+ * A device as a DMA-API user, two regions:
+ *   driver:  unbound | bound (idle | mapped)  whether a kernel driver is bound through the driver
+ *            core (drivers/base/dd.c really_probe / device_remove) and whether it holds
+ *            dma_map_single() mappings (the count is context);
+ *   dma_ops: iommu | direct                   dev->dma_iommu, which iommu_setup_dma_ops()
+ *            (drivers/iommu/dma-iommu.c) sets from group->domain at boot and after every
+ *            successful sysfs type write (even one that keeps the domain).
+ *   device_driver_attach: -EBUSY when a driver is bound (__driver_probe_device), else the group's
+ *     iommu_device_use_default_domain() answer (the router asks the group chart first);
+ *   device_release_driver: the driver's .remove unmaps everything; no-op when unbound;
+ *   dma_map_single: an IOVA, or DMA_MAPPING_ERROR when the IOMMU ops' map reaches an armed
+ *     map_pages (__iommu_dma_map; dma-direct never fails here);
+ *   dma_opt_mapping_size: iova_rcache_range() with the IOMMU DMA ops, else SIZE_MAX.
+ */
+import { and, assign, not, setup, stateIn } from 'xstate';
+import type { FaultOp } from '../../spec/calls.js';
+import { EBUSY } from '../../spec/errno.js';
+import { IOVA_RET } from '../../spec/model.js';
+import type { Outcome } from '../runtime/chart.js';
+
+/** dma_map_single's failure value (dma_mapping_error() is true). */
+export const DMA_MAPPING_ERROR = 'DMA_MAPPING_ERROR';
+/** iova_rcache_range(): PAGE_SIZE << (IOVA_RANGE_CACHE_MAX_SIZE - 1) (drivers/iommu/iova.c). */
+export const IOVA_RCACHE_RANGE = 4096 << 5;
+
+export type DmaMappingEvent =
+  | { readonly type: 'device_driver_attach'; readonly group_ret: number }
+  | { readonly type: 'device_release_driver' }
+  | { readonly type: 'dma_map_single'; readonly map_armed: boolean }
+  | { readonly type: 'dma_unmap_single' }
+  | { readonly type: 'dma_opt_mapping_size' }
+  | { readonly type: 'iommu_setup_dma_ops'; readonly dma_api_domain: boolean };
+
+export interface DmaMappingContext extends Outcome {
+  readonly maps: number;
+}
+
+export const dmaMappingMachine = setup({
+  types: { context: {} as DmaMappingContext, events: {} as DmaMappingEvent },
+  guards: {
+    isBound: stateIn({ driver: 'bound' }),
+    isIommuDma: stateIn({ dma_ops: 'iommu' }),
+    hasMappings: ({ context }) => context.maps > 0,
+    isGroupRefused: ({ event }) => event.type === 'device_driver_attach' && event.group_ret !== 0,
+    isMapArmed: ({ event }) => event.type === 'dma_map_single' && event.map_armed,
+    isDmaApiDomain: ({ event }) => event.type === 'iommu_setup_dma_ops' && event.dma_api_domain,
+  },
+  actions: {
+    returnZero: assign({ ret: 0, consumed: [] }),
+    returnEBUSY: assign({ ret: -EBUSY, consumed: [] }),
+    returnGroupErrno: assign({
+      ret: ({ event }) => (event.type === 'device_driver_attach' ? event.group_ret : 0),
+      consumed: [],
+    }),
+    returnMappingError: assign({
+      ret: DMA_MAPPING_ERROR,
+      consumed: ['map_pages'] as readonly FaultOp[],
+    }),
+    addMapping: assign({ maps: ({ context }) => context.maps + 1, ret: IOVA_RET, consumed: [] }),
+    removeMapping: assign({
+      maps: ({ context }) => Math.max(0, context.maps - 1),
+      ret: 0,
+      consumed: [],
+    }),
+    unmapAll: assign({ maps: 0, ret: 0, consumed: [] }),
+    returnRcacheRange: assign({ ret: IOVA_RCACHE_RANGE, consumed: [] }),
+    returnSizeMax: assign({ ret: 'SIZE_MAX', consumed: [] }),
+  },
+}).createMachine({
+  id: 'dma_mapping',
+  type: 'parallel',
+  context: { maps: 0, ret: 0, consumed: [] },
+  states: {
+    driver: {
+      initial: 'unbound',
+      states: {
+        unbound: {},
+        bound: {
+          initial: 'idle',
+          states: {
+            idle: { always: { guard: 'hasMappings', target: 'mapped' } },
+            mapped: { always: { guard: not('hasMappings'), target: 'idle' } },
+          },
+        },
+      },
+      on: {
+        device_driver_attach: [
+          { guard: 'isBound', actions: 'returnEBUSY' },
+          { guard: 'isGroupRefused', actions: 'returnGroupErrno' },
+          { target: '.bound', actions: 'returnZero' },
+        ],
+        device_release_driver: [
+          { guard: 'isBound', target: '.unbound', actions: 'unmapAll' },
+          { actions: 'returnZero' },
+        ],
+        dma_map_single: [
+          { guard: and(['isIommuDma', 'isMapArmed']), actions: 'returnMappingError' },
+          { actions: 'addMapping' },
+        ],
+        dma_unmap_single: { actions: 'removeMapping' },
+      },
+    },
+    dma_ops: {
+      initial: 'iommu',
+      states: { iommu: {}, direct: {} },
+      on: {
+        iommu_setup_dma_ops: [
+          { guard: 'isDmaApiDomain', target: '.iommu', actions: 'returnZero' },
+          { target: '.direct', actions: 'returnZero' },
+        ],
+        dma_opt_mapping_size: [
+          { guard: 'isIommuDma', actions: 'returnRcacheRange' },
+          { actions: 'returnSizeMax' },
+        ],
+      },
+    },
+  },
+});

@@ -1,0 +1,489 @@
+/**
+ * The spec of the IOMMU core as a SpecModel: one chart per kernel object (machines/*.machine.ts)
+ * and this pure router. For each kernel call it follows the kernel's check order across objects:
+ * it computes the facts a chart needs about the others (machines/rules/iommu.ts), asks the owning
+ * charts in order, commits their new snapshots only as far as the kernel would, and takes the
+ * expected return and the armed faults the path used up from the chart that answered.
+ * Returns are in spec/model.ts's normalised form; the caller contract is machines/router/contract.ts;
+ * the charts run compiled (machines/runtime/system.ts), so a step rarely reaches xstate at all.
+ */
+import { FAULT_OPS, type FaultOp } from '../../spec/calls.js';
+import { IOMMU_PASID_INVALID } from '../../spec/domain-types.js';
+import { EINVAL } from '../../spec/errno.js';
+import type { KernelEvent } from '../../spec/events.js';
+import { ANY_RET, type SpecModel, type SpecRet } from '../../spec/model.js';
+import type { Scenario } from '../../spec/scenario.js';
+import { isIdentity } from '../../spec/symmetry.js';
+import type { DmaMappingEvent } from '../charts/dma_mapping.machine.js';
+import type { GroupEvent } from '../charts/iommu_group.machine.js';
+import type { BindFacts } from '../charts/mm.machine.js';
+import { pagingDomainMachine } from '../charts/paging_domain.machine.js';
+import type { PasidSlotEvent } from '../charts/pasid_slot.machine.js';
+import { isDmaApiType } from '../rules/default-domain.js';
+import {
+  attachFacts,
+  attachFactsFor,
+  pasidFacts,
+  type ResolvedDomain,
+  resolveDomain,
+  sameDriver,
+  sysfsFacts,
+} from '../rules/iommu.js';
+import { type Fired, type Outcome, SCOPE } from '../runtime/chart.js';
+import { memoiseSpecModel } from '../runtime/memo.js';
+import { permuteSpecState } from '../runtime/symmetry.js';
+import {
+  bootState,
+  type ChartObserver,
+  compileCharts,
+  type EvaluationRecorder,
+  type Interpreter,
+  specKey,
+} from '../runtime/system.js';
+import { callerMayCall, isProposed, type MergedCallName } from './contract.js';
+import {
+  bondNamed,
+  currentDomainName,
+  FREE_SLOT,
+  isAllocated,
+  isBound,
+  type KernelSpecState,
+  lowestFreeGlobalPasid,
+  type PasidSlotSnapshot,
+  replaceAt,
+  slotAt,
+  withSlot,
+} from './state.js';
+import { disarm, isArmed, topologyOf } from './topology.js';
+import { specView } from './view.js';
+
+export type { ChartObserver, EvaluationRecorder, Interpreter } from '../runtime/system.js';
+export type { KernelSpecState } from './state.js';
+
+export interface SpecModelOptions {
+  /**
+   * Instrumentation: told of every chart transition each spec step takes, memoised or not
+   * (coverage, src/check/frontends/coverage.ts). Absent, the charts run uninstrumented.
+   */
+  readonly onTransition?: ChartObserver;
+  /**
+   * What computes chart transitions: 'compiled' (default; machines/compile/index.ts) or 'xstate'
+   * (machine.transition, for comparison and benchmarks). Instrumented models always use xstate.
+   */
+  readonly interpreter?: Interpreter;
+  /** Test hook: told of every (chart, snapshot, event) a chart computes (memo misses only). */
+  readonly recordEvaluations?: EvaluationRecorder;
+}
+
+interface Step {
+  readonly ret: SpecRet;
+  readonly next: KernelSpecState;
+}
+
+const outcome = (f: Fired<{ readonly context: Outcome }>): Outcome => f.outcome.context;
+
+export function createSpecModel(
+  scenario: Scenario,
+  options: SpecModelOptions = {},
+): SpecModel<KernelSpecState> {
+  const topo = topologyOf(scenario);
+  const charts = compileCharts({
+    observe: options.onTransition,
+    interpreter: options.interpreter,
+    record: options.recordEvaluations,
+  });
+  const groupOf = (dev: number) => topo.devices[dev].group;
+  const emptyPasids = (s: KernelSpecState, g: number) => s.pasids[g].length === 0;
+
+  /** Ask a group chart; commit its snapshot and use up the faults its answer consumed. */
+  function askGroup(s: KernelSpecState, g: number, ev: GroupEvent): Step {
+    const f = charts.group.fire(s.groups[g], ev);
+    const o = outcome(f);
+    return {
+      ret: o.ret,
+      next: { ...s, groups: replaceAt(s.groups, g, f.next), armed: disarm(s.armed, o.consumed) },
+    };
+  }
+
+  /** Ask the slot chart at (g, pasid); commit its snapshot into the group's pasid_array. */
+  function askSlot(s: KernelSpecState, g: number, pasid: number, ev: PasidSlotEvent): Step {
+    const f = charts.slot.fire(slotAt(s, g, pasid), ev);
+    const o = outcome(f);
+    return {
+      ret: o.ret,
+      next: {
+        ...s,
+        pasids: replaceAt(s.pasids, g, withSlot(s.pasids[g], pasid, f.next)),
+        armed: disarm(s.armed, o.consumed),
+      },
+    };
+  }
+
+  function pasidCall(
+    s: KernelSpecState,
+    type: 'iommu_attach_device_pasid' | 'iommu_replace_device_pasid',
+    ev: KernelEvent,
+  ): Step {
+    const dev = ev.dev ?? 0;
+    const pasid = ev.pasid ?? 0;
+    const g = groupOf(dev);
+    const d = resolveDomain(topo, s, ev.domain, g);
+    if (d === null) return { ret: -EINVAL, next: s };
+    const facts = pasidFacts(topo, s.armed, d, dev, pasid, type === 'iommu_attach_device_pasid');
+    return askSlot(s, g, pasid, { type, domain: d.name, handle: ev.handle ?? null, pasid, facts });
+  }
+
+  /** iommu_attach_device / iommu_attach_group / iommu_group_replace_domain. */
+  function rid(s: KernelSpecState, g: number, ev: KernelEvent): Step {
+    const d = resolveDomain(topo, s, ev.domain, g);
+    const compatible = d !== null && sameDriver(topo, d.iommu, topo.groups[g].iommu);
+    const target = d === null ? null : { name: d.name, region: d.region };
+    const none = { current: false, direct_refused: false, fault: false, driver_refused: false };
+    const attach = d === null ? none : attachFactsFor(topo, s, g, d);
+    if (ev.type === 'iommu_group_replace_domain')
+      return askGroup(s, g, { type: 'iommu_group_replace_domain', target, attach });
+    if (target === null) return { ret: -EINVAL, next: s };
+    if (ev.type === 'iommu_attach_group')
+      return askGroup(s, g, { type: 'iommu_attach_group', compatible, target, attach });
+    const singleton = topo.groups[g].devices.length === 1;
+    return askGroup(s, g, { type: 'iommu_attach_device', singleton, compatible, target, attach });
+  }
+
+  function claim(s: KernelSpecState, g: number, ev: KernelEvent): Step {
+    const blocking: ResolvedDomain = {
+      name: 'blocking',
+      region: 'blocking',
+      kind: 'blocked',
+      iommu: topo.groups[g].iommu,
+    };
+    const current = currentDomainName(s.groups[g]) === 'blocking';
+    const common = {
+      owner: ev.owner ?? null,
+      pasid_array_empty: emptyPasids(s, g),
+      attach: attachFacts(topo, s, g, blocking, current),
+    };
+    return askGroup(
+      s,
+      g,
+      ev.type === 'iommu_group_claim_dma_owner'
+        ? { type: 'iommu_group_claim_dma_owner', ...common }
+        : { type: 'iommu_device_claim_dma_owner', ...common },
+    );
+  }
+
+  function driverAttach(s: KernelSpecState, dev: number): Step {
+    // __driver_probe_device checks dev->driver before really_probe reaches the group: a bound
+    // device answers -EBUSY (the device chart's first guard) without asking the group.
+    if (isBound(s.devices[dev])) {
+      const device = charts.device.fire(s.devices[dev], {
+        type: 'device_driver_attach',
+        group_ret: 0,
+      });
+      return { ret: outcome(device).ret, next: s };
+    }
+    const g = groupOf(dev);
+    const group = charts.group.fire(s.groups[g], {
+      type: 'iommu_device_use_default_domain',
+      pasid_array_empty: emptyPasids(s, g),
+    });
+    const device = charts.device.fire(s.devices[dev], {
+      type: 'device_driver_attach',
+      group_ret: Number(outcome(group).ret),
+    });
+    const ret = outcome(device).ret;
+    if (ret !== 0) return { ret, next: s };
+    return {
+      ret,
+      next: {
+        ...s,
+        groups: replaceAt(s.groups, g, group.next),
+        devices: replaceAt(s.devices, dev, device.next),
+      },
+    };
+  }
+
+  function driverRelease(s: KernelSpecState, dev: number): Step {
+    if (!isBound(s.devices[dev])) return { ret: 0, next: s };
+    const device = charts.device.fire(s.devices[dev], { type: 'device_release_driver' });
+    const g = groupOf(dev);
+    const after = { ...s, devices: replaceAt(s.devices, dev, device.next) };
+    const r = askGroup(after, g, {
+      type: 'iommu_device_unuse_default_domain',
+      pasid_array_empty: emptyPasids(s, g),
+    });
+    return { ret: outcome(device).ret, next: r.next };
+  }
+
+  function deviceCall(s: KernelSpecState, dev: number, ev: DmaMappingEvent): Step {
+    const f = charts.device.fire(s.devices[dev], ev);
+    const o = outcome(f);
+    return {
+      ret: o.ret,
+      next: {
+        ...s,
+        devices: replaceAt(s.devices, dev, f.next),
+        armed: disarm(s.armed, o.consumed),
+      },
+    };
+  }
+
+  function pagingDomainAlloc(s: KernelSpecState, dev: number): Step {
+    let slot = s.domains.findIndex((d) => !isAllocated(d));
+    const domains =
+      slot >= 0
+        ? s.domains
+        : [...s.domains, charts.domain.intern(pagingDomainMachine.getInitialSnapshot(SCOPE))];
+    if (slot < 0) slot = s.domains.length;
+    const f = charts.domain.fire(domains[slot], {
+      type: 'iommu_paging_domain_alloc',
+      slot,
+      iommu: topo.devices[dev].iommu,
+      alloc_fault: isArmed(s.armed, 'domain_alloc_paging'),
+    });
+    const o = outcome(f);
+    return {
+      ret: o.ret,
+      next: { ...s, domains: replaceAt(domains, slot, f.next), armed: disarm(s.armed, o.consumed) },
+    };
+  }
+
+  /** iommu_group_store_type, then iommu_setup_dma_ops() on every member when the write did. */
+  function storeType(s: KernelSpecState, g: number, buf: string): Step {
+    const f = charts.group.fire(s.groups[g], {
+      type: 'iommu_group_store_type',
+      ...sysfsFacts(topo, s, g, buf),
+    });
+    const o = f.outcome.context;
+    const r = {
+      ret: o.ret,
+      next: { ...s, groups: replaceAt(s.groups, g, f.next), armed: disarm(s.armed, o.consumed) },
+    };
+    const group = f.next;
+    if (typeof r.ret !== 'number' || r.ret < 0 || !o.dma_ops_reset) return r;
+    const dma_api_domain =
+      currentDomainName(group) === 'default' && isDmaApiType(group.context.default_type);
+    let devices = r.next.devices;
+    for (const dev of topo.groups[g].devices)
+      devices = replaceAt(
+        devices,
+        dev,
+        charts.device.fire(devices[dev], { type: 'iommu_setup_dma_ops', dma_api_domain }).next,
+      );
+    return { ret: r.ret, next: { ...r.next, devices } };
+  }
+
+  function svaBind(s: KernelSpecState, ev: KernelEvent): Step {
+    const dev = ev.dev ?? 0;
+    const mm = ev.mm ?? 0;
+    const g = groupOf(dev);
+    const handle = ev.handle ?? `sva:${dev}:${mm}`;
+    const own = s.mms[mm].context;
+    const dev_max_pasids = topo.devices[dev].max_pasids;
+    const free_pasid = lowestFreeGlobalPasid(s, dev_max_pasids);
+    const pasid = own.pasid !== IOMMU_PASID_INVALID ? own.pasid : free_pasid;
+    const entry = pasid < 0 ? FREE_SLOT : slotAt(s, g, pasid);
+    const tag = entry.matches('attached') ? entry.context.handle : null;
+    const bond = bondNamed(s, tag);
+    const mine = bond !== null && entry.context.domain === `sva:${mm}`;
+    // The attach attempts: each SVA domain of the mm (newest first), else a new one.
+    let armed = s.armed;
+    const consumes: FaultOp[] = [];
+    let attached: PasidSlotSnapshot | null = null;
+    let reuse_domain = -1;
+    let outcomeName: BindFacts['outcome'] = 'new';
+    let attach_errno = 0;
+    const attempt = (iommu: number): PasidSlotSnapshot | null => {
+      const d: ResolvedDomain = { name: `sva:${mm}`, region: 'private', kind: 'sva', iommu };
+      const f = charts.slot.fire(entry, {
+        type: 'iommu_attach_device_pasid',
+        domain: d.name,
+        handle,
+        pasid,
+        facts: pasidFacts(topo, armed, d, dev, pasid, true),
+      });
+      const o = outcome(f);
+      armed = disarm(armed, o.consumed);
+      consumes.push(...o.consumed);
+      attach_errno = Number(o.ret);
+      return o.ret === 0 ? f.next : null;
+    };
+    if (pasid >= 0 && tag === null) {
+      own.domains.some((d, i) => {
+        attached = attempt(d.iommu);
+        if (attached !== null) reuse_domain = i;
+        return attached !== null;
+      });
+      if (attached !== null) outcomeName = 'reuse';
+      else if (!topo.iommus[topo.devices[dev].iommu].facts.supports_sva)
+        outcomeName = 'unsupported';
+      else if (isArmed(armed, 'domain_alloc_paging')) outcomeName = 'alloc_fault';
+      else {
+        attached = attempt(topo.devices[dev].iommu);
+        outcomeName = attached === null ? 'attach_error' : 'new';
+      }
+    }
+    const f = charts.mm.fire(s.mms[mm], {
+      type: 'iommu_sva_bind_device',
+      bind: {
+        dev,
+        group: g,
+        handle,
+        dev_max_pasids,
+        free_pasid,
+        busy: tag !== null && !mine,
+        existing_bond: mine ? tag : null,
+        outcome: outcomeName,
+        reuse_domain,
+        iommu: topo.devices[dev].iommu,
+        attach_errno,
+        consumes,
+      },
+    });
+    const o = outcome(f);
+    const bonded = o.ret === handle && (outcomeName === 'reuse' || outcomeName === 'new');
+    const slot: PasidSlotSnapshot | null = bonded ? attached : null;
+    return {
+      ret: o.ret,
+      next: {
+        ...s,
+        mms: replaceAt(s.mms, mm, f.next),
+        pasids:
+          slot === null ? s.pasids : replaceAt(s.pasids, g, withSlot(s.pasids[g], pasid, slot)),
+        armed: disarm(s.armed, o.consumed),
+      },
+    };
+  }
+
+  function svaUnbind(s: KernelSpecState, handle: string | null | undefined): Step {
+    const found = bondNamed(s, handle);
+    if (found === null) return { ret: 0, next: s };
+    const pasid = s.mms[found.mm].context.pasid;
+    const f = charts.mm.fire(s.mms[found.mm], {
+      type: 'iommu_sva_unbind_device',
+      handle: found.bond.name,
+    });
+    const after = { ...s, mms: replaceAt(s.mms, found.mm, f.next) };
+    if (found.bond.users > 1) return { ret: outcome(f).ret, next: after };
+    return askSlot(after, found.bond.group, pasid, { type: 'iommu_detach_device_pasid' });
+  }
+
+  function step(s: KernelSpecState, ev: KernelEvent): Step {
+    const type = ev.type as MergedCallName;
+    const dev = ev.dev ?? 0;
+    switch (type) {
+      case 'device_driver_attach':
+        return driverAttach(s, dev);
+      case 'device_release_driver':
+        return driverRelease(s, dev);
+      case 'iommu_group_store_type':
+        return storeType(s, ev.group ?? 0, ev.sysfs ?? '');
+      case 'iommu_group_show_type':
+        return { ret: askGroup(s, ev.group ?? 0, { type }).ret, next: s };
+      case 'iommu_get_domain_for_dev':
+        return { ret: askGroup(s, groupOf(dev), { type }).ret, next: s };
+      case 'iommu_paging_domain_alloc':
+        return pagingDomainAlloc(s, dev);
+      case 'iommu_domain_free': {
+        const slot = ev.domain?.kind === 'user' ? ev.domain.slot : -1;
+        if (slot < 0 || slot >= s.domains.length) return { ret: 0, next: s };
+        const f = charts.domain.fire(s.domains[slot], { type });
+        return { ret: outcome(f).ret, next: { ...s, domains: replaceAt(s.domains, slot, f.next) } };
+      }
+      case 'iommu_attach_device':
+      case 'iommu_detach_device':
+        if (type === 'iommu_attach_device') return rid(s, groupOf(dev), ev);
+        return askGroup(s, groupOf(dev), {
+          type,
+          current:
+            resolveDomain(topo, s, ev.domain, groupOf(dev))?.name ===
+            currentDomainName(s.groups[groupOf(dev)]),
+          singleton: topo.groups[groupOf(dev)].devices.length === 1,
+        });
+      case 'iommu_attach_group':
+      case 'iommu_group_replace_domain':
+        return rid(s, ev.group ?? 0, ev);
+      case 'iommu_detach_group':
+        return askGroup(s, ev.group ?? 0, { type });
+      case 'iommu_group_claim_dma_owner':
+        return claim(s, ev.group ?? 0, ev);
+      case 'iommu_device_claim_dma_owner':
+        return claim(s, groupOf(dev), ev);
+      case 'iommu_group_release_dma_owner':
+      case 'iommu_device_release_dma_owner': {
+        const g = type === 'iommu_group_release_dma_owner' ? (ev.group ?? 0) : groupOf(dev);
+        return askGroup(s, g, { type, pasid_array_empty: emptyPasids(s, g) });
+      }
+      case 'iommu_attach_device_pasid':
+      case 'iommu_replace_device_pasid':
+        return pasidCall(s, type, ev);
+      case 'iommu_detach_device_pasid':
+        return askSlot(s, groupOf(dev), ev.pasid ?? 0, { type });
+      case 'iommu_alloc_global_pasid':
+      case 'iommu_free_global_pasid': {
+        const f = charts.global.fire(
+          s.global_pasid,
+          type === 'iommu_alloc_global_pasid'
+            ? { type, free_pasid: lowestFreeGlobalPasid(s, topo.devices[dev].max_pasids) }
+            : { type, pasid: ev.pasid ?? IOMMU_PASID_INVALID },
+        );
+        return { ret: outcome(f).ret, next: { ...s, global_pasid: f.next } };
+      }
+      case 'iommu_sva_bind_device':
+        return svaBind(s, ev);
+      case 'iommu_sva_unbind_device':
+        return svaUnbind(s, ev.handle);
+      case 'iommu_sva_get_pasid': {
+        const found = bondNamed(s, ev.handle);
+        if (found === null) return { ret: IOMMU_PASID_INVALID, next: s };
+        return { ret: outcome(charts.mm.fire(s.mms[found.mm], { type })).ret, next: s };
+      }
+      case 'mm_pasid_drop': {
+        const mm = ev.mm ?? 0;
+        const f = charts.mm.fire(s.mms[mm], { type });
+        return { ret: outcome(f).ret, next: { ...s, mms: replaceAt(s.mms, mm, f.next) } };
+      }
+      case 'dma_map_single':
+        return deviceCall(s, dev, { type, map_armed: isArmed(s.armed, 'map_pages') });
+      case 'dma_unmap_single':
+        return deviceCall(s, dev, { type });
+      case 'dma_opt_mapping_size':
+        return { ret: deviceCall(s, dev, { type }).ret, next: s };
+      case 'fq_flush_timeout':
+        return { ret: 0, next: s };
+      case 'iommu_iotlb_sync':
+        return { ret: 0, next: s };
+      case 'iommu_map':
+      case 'iommu_unmap':
+      case 'iommu_unmap_fast':
+      case 'iommu_iova_to_phys':
+      case 'device_dma':
+      case 'hw_step':
+        return { ret: ANY_RET, next: s };
+      case 'fault_inject': {
+        const op = ev.op;
+        if (op === undefined || isArmed(s.armed, op)) return { ret: ANY_RET, next: s };
+        const armed = [...s.armed, op].sort((a, b) => FAULT_OPS.indexOf(a) - FAULT_OPS.indexOf(b));
+        return { ret: ANY_RET, next: { ...s, armed } };
+      }
+      default:
+        return unreachable(type, s);
+    }
+  }
+
+  const model: SpecModel<KernelSpecState> = {
+    initial: bootState(topo, charts),
+    // A call proposed on the list and never merged has no rule in the merged kernel's spec.
+    step: (s, ev) => (isProposed(ev.type) ? { ret: ANY_RET, next: s } : step(s, ev)),
+    allowed: (s, ev) => callerMayCall(topo, s, ev),
+    view: specView,
+    key: (st) => specKey(charts, st),
+    permute: (st, p) => (isIdentity(p) ? st : permuteSpecState(charts, st, p)),
+  };
+  // Instrumented models (coverage) see every step; the others answer repeated questions once.
+  return options.onTransition === undefined ? memoiseSpecModel(model) : model;
+}
+
+/** Exhaustiveness: every merged call has a case above. */
+function unreachable(_type: never, s: KernelSpecState): Step {
+  return { ret: ANY_RET, next: s };
+}

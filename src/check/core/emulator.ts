@@ -1,0 +1,102 @@
+/**
+ * The emulator as the checker drives it: boot a scenario, resolve a spec-level event against the
+ * current emulator state, run it. Harness code: it may import the kernel and the drivers.
+ */
+import type { KernelEvent, KernelRet } from '../../../spec/events.js';
+import type { Scenario } from '../../../spec/scenario.js';
+import { hw_complete_all } from '../../drivers/hw-step.js';
+import { opsFor } from '../../drivers/index.js';
+import { type EmuArgs, kernel_call } from '../../kernel/dispatch.js';
+import { iommu_boot } from '../../kernel/iommu.js';
+import { type ConfigOptions, createKernelConfig, emptyKernelState } from '../../kernel/state.js';
+import { type KernelConfig, type KernelState, NO_DOMAIN } from '../../kernel/types.js';
+
+export interface Emulator {
+  readonly cfg: KernelConfig;
+  readonly initial: KernelState;
+}
+
+export function bootEmulator(scenario: Scenario, options: ConfigOptions = {}): Emulator {
+  const cfg = createKernelConfig(scenario, opsFor, options);
+  const st = emptyKernelState(cfg);
+  iommu_boot(cfg, st);
+  // Boot is not interleaved with device DMA: its entry writes are complete when probing ends.
+  hw_complete_all(st);
+  return { cfg, initial: st };
+}
+
+/** The harness's side of the product state: which emulator domain each user slot holds. */
+export type UserDomains = readonly number[];
+
+/** Resolve a domain reference to an emulator id (NO_DOMAIN for NULL or a free slot). */
+export function resolveDomain(st: KernelState, users: UserDomains, ev: KernelEvent): number {
+  const d = ev.domain;
+  if (d === undefined) return NO_DOMAIN;
+  switch (d.kind) {
+    case 'user':
+      return users[d.slot] ?? NO_DOMAIN;
+    case 'default':
+      return st.groups[d.group].default_domain;
+    case 'blocking':
+      return st.groups[d.group].blocking_domain;
+  }
+}
+
+export function toEmuArgs(
+  cfg: KernelConfig,
+  st: KernelState,
+  users: UserDomains,
+  ev: KernelEvent,
+): EmuArgs {
+  const dev = ev.dev ?? -1;
+  let iova = ev.iova ?? 0;
+  let size = ev.size ?? 0;
+  if (ev.map !== undefined && dev >= 0) {
+    const m = st.devices[dev].maps[ev.map];
+    iova = m.iova;
+    if (ev.size === undefined) size = m.size;
+  }
+  if (ev.type === 'dma_map_single' && ev.size === undefined && ev.buf !== undefined)
+    size = cfg.buffers[ev.buf].size;
+  return {
+    dev,
+    group: ev.group ?? (dev >= 0 ? cfg.devices[dev].group : -1),
+    domain: resolveDomain(st, users, ev),
+    pasid: ev.pasid ?? 0,
+    sysfs: ev.sysfs ?? '',
+    owner: ev.owner === undefined ? null : ev.owner,
+    buf: ev.buf ?? 0,
+    size,
+    iova,
+    mm: ev.mm ?? 0,
+    handle: ev.handle ?? null,
+    iommu: ev.iommu ?? 0,
+    op: ev.op ?? 'attach_dev',
+  };
+}
+
+/** Run one event; `st` is mutated, `users` returned updated (allocation and free). */
+export function emuStep(
+  cfg: KernelConfig,
+  st: KernelState,
+  users: UserDomains,
+  ev: KernelEvent,
+): { ret: KernelRet; users: UserDomains } {
+  const args = toEmuArgs(cfg, st, users, ev);
+  // dma_unmap_single and device_dma name mappings by index; the groups' optional arg defaults to all.
+  if (ev.type === 'fq_flush_timeout' && ev.group === undefined) args.group = -1;
+  const ret = kernel_call(cfg, st, ev.type, args);
+  if (ev.type === 'iommu_paging_domain_alloc' && typeof ret === 'number' && ret >= 0) {
+    const next = users.slice();
+    const slot = next.indexOf(NO_DOMAIN);
+    if (slot >= 0) next[slot] = ret;
+    else next.push(ret);
+    return { ret, users: next };
+  }
+  if (ev.type === 'iommu_domain_free' && ev.domain?.kind === 'user') {
+    const next = users.slice();
+    next[ev.domain.slot] = NO_DOMAIN;
+    return { ret, users: next };
+  }
+  return { ret, users };
+}

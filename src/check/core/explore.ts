@@ -1,0 +1,297 @@
+/**
+ * Exhaustive breadth-first exploration of a scenario's product states (spec snapshot x emulator
+ * state), every step through the lockstep step. Canonical keys, predecessor pointers (no copied
+ * paths); counterexamples are rebuilt by re-execution, so they are the shortest.
+ */
+import type { KernelEvent } from '../../../spec/events.js';
+import type { Scenario } from '../../../spec/scenario.js';
+import { collisionProbability, FingerprintSet, fingerprint64 } from '../scale/fingerprint.js';
+import { type SymmetryInfo, symmetryFor } from '../scale/symmetry.js';
+import { buildTrace, type TraceJson } from './counterexample.js';
+import { bootEmulator } from './emulator.js';
+import {
+  createLockstep,
+  type Lockstep,
+  type LockstepOptions,
+  type ProductState,
+} from './lockstep.js';
+import { stateEvents, staticUniverse } from './universe.js';
+
+export interface ExploreOptions extends LockstepOptions {
+  /** Stop (result "incomplete") after this many distinct states. */
+  readonly maxStates?: number;
+  /** Do not expand states at this depth (the scenario's bounds.max_depth when absent). */
+  readonly maxDepth?: number;
+  /** Called every `progressEvery` states with the counts so far. */
+  readonly onProgress?: (p: ExploreProgress) => void;
+  readonly progressEvery?: number;
+  /** Polled between states; true stops the search cleanly (result "incomplete"). */
+  readonly shouldStop?: () => boolean;
+  /** How the scenario is named in counterexample traces (a built-in name, or inline). */
+  readonly scenarioRef?: string;
+  /**
+   * Keep going after a violation: record the shortest trace for each invariant broken, and do
+   * not expand states that break one (variant tables). Implies allViolations.
+   */
+  readonly collectAll?: boolean;
+  /**
+   * Store 64-bit fingerprints and predecessor indices only (about 16 bytes a state plus table
+   * slack) instead of full keys; counterexamples are rebuilt by re-execution.
+   */
+  readonly fingerprint?: boolean;
+  /**
+   * Dedup states on their canonical key under the scenario's symmetry classes (default true when
+   * it declares any; src/check/scale/symmetry.ts). Stored states and traces stay real.
+   */
+  readonly symmetry?: boolean;
+}
+
+export interface ExploreProgress {
+  readonly states: number;
+  readonly transitions: number;
+  readonly depth: number;
+  readonly queued: number;
+}
+
+export interface Finding {
+  readonly kind: 'violation' | 'divergence';
+  /** The invariant's id, or "Conformance" for a divergence. */
+  readonly invariant: string;
+  readonly citation: string;
+  readonly message: string;
+  /** Index in trace.steps of the step that broke it (-1: the initial state). */
+  readonly step: number;
+  readonly trace: TraceJson;
+}
+
+export interface ExploreResult {
+  readonly scenario: string;
+  readonly result: 'pass' | 'violation' | 'incomplete';
+  /** Distinct states reached. */
+  readonly states: number;
+  /** Steps taken (state x enabled event), self-loops included. */
+  readonly transitions: number;
+  readonly depth: number;
+  readonly findings: readonly Finding[];
+  /** Why the search stopped early. */
+  readonly incomplete?: string;
+  /** Steps taken per call, as TLC reports generated states per action. */
+  readonly perCall: Readonly<Record<string, number>>;
+  /** Fingerprint mode: the chance a collision hid states (TLC's n^2/2^65), and the bytes kept per state. */
+  readonly fingerprint?: { readonly collisionProbability: number; readonly bytesPerState: number };
+  /** The scenario's symmetry classes and whether they were used (states then count orbits). */
+  readonly symmetry?: SymmetryInfo;
+}
+
+function hwPending(s: ProductState): boolean {
+  for (const h of s.emu.hw) if (h.pending.length > 0) return true;
+  return false;
+}
+
+/** The events a state offers: the caller contract and, while hardware writes are in flight, only DMA and syncs. */
+export function enabledEvents(
+  scenario: Scenario,
+  ls: Lockstep,
+  universe: readonly KernelEvent[],
+  s: ProductState,
+): KernelEvent[] {
+  const all = [...universe, ...stateEvents(scenario, s.emu, s.users)];
+  const pending = hwPending(s);
+  return all.filter((ev) => {
+    if (pending)
+      return (
+        ev.type === 'device_dma' ||
+        (ev.type === 'hw_step' && s.emu.hw[ev.iommu ?? 0].pending.length > 0)
+      );
+    if (ev.type === 'hw_step') return false;
+    return ls.allowed(s, ev);
+  });
+}
+
+export function explore(scenario: Scenario, options: ExploreOptions = {}): ExploreResult {
+  const emu = bootEmulator(scenario, options);
+  const ls = createLockstep(scenario, emu, {
+    ...options,
+    allViolations: options.collectAll ?? options.allViolations,
+  });
+  const collected: Finding[] = [];
+  const universe = staticUniverse(scenario);
+  const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
+  const maxDepth = options.maxDepth ?? scenario.bounds.max_depth ?? Number.POSITIVE_INFINITY;
+  const every = options.progressEvery ?? 5000;
+  const ref = options.scenarioRef ?? scenario;
+  const perCall: Record<string, number> = {};
+  const sym = symmetryFor(scenario, ls.cfg, options, ls.key);
+  const keyOf = sym?.key ?? ls.key;
+
+  // Seen states: full keys, or 64-bit fingerprints. Predecessors: parent index and the index of
+  // the event among the parent's enabled events, so a path is rebuilt by re-execution.
+  const fp = options.fingerprint ? new FingerprintSet() : null;
+  const seenKeys = fp === null ? new Set<string>() : null;
+  const markSeen = (k: string): boolean => {
+    if (fp !== null) {
+      const [a, b] = fingerprint64(k);
+      return fp.add(a, b);
+    }
+    if (seenKeys!.has(k)) return false;
+    seenKeys!.add(k);
+    return true;
+  };
+  const seenCount = () => (fp !== null ? fp.size : seenKeys!.size);
+  let parent = new Int32Array(1024);
+  // An event's index among its parent's enabled events: a state offers far fewer than 2^16.
+  let parentEvent = new Uint16Array(1024);
+  let stored = 1;
+  parent[0] = -1;
+  markSeen(keyOf(ls.initial));
+
+  const pathTo = (i: number, last?: KernelEvent): KernelEvent[] => {
+    const idx: number[] = [];
+    for (let j = i; j > 0; j = parent[j]) idx.push(parentEvent[j]);
+    idx.reverse();
+    const out: KernelEvent[] = [];
+    let s = ls.initial;
+    for (const e of idx) {
+      const ev = enabledEvents(scenario, ls, universe, s)[e];
+      out.push(ev);
+      s = ls.step(s, ev).next;
+    }
+    if (last) out.push(last);
+    return out;
+  };
+  const finish = (
+    result: ExploreResult['result'],
+    findings: Finding[],
+    transitions: number,
+    depth: number,
+    incomplete?: string,
+  ): ExploreResult => ({
+    scenario: scenario.name,
+    result,
+    states: seenCount(),
+    transitions,
+    depth,
+    findings,
+    perCall,
+    ...(incomplete ? { incomplete } : {}),
+    ...(sym !== null ? { symmetry: sym.info } : {}),
+    ...(fp !== null
+      ? {
+          fingerprint: {
+            collisionProbability: collisionProbability(fp.size),
+            // What is allocated: the fingerprint table with its open-addressing slack, and the
+            // predecessor arrays (4-byte parent, 2-byte event index) with their doubling slack.
+            bytesPerState:
+              (fp.bytes + parent.byteLength + parentEvent.byteLength) / Math.max(1, fp.size),
+          },
+        }
+      : {}),
+  });
+
+  const bootViolations = options.collectAll
+    ? ls.checkAllOf(ls.initial)
+    : [ls.check(ls.initial)].filter((v) => v !== null);
+  if (bootViolations.length > 0) {
+    const trace = buildTrace(scenario, ref, ls, []);
+    return finish(
+      'violation',
+      bootViolations.map((v) => ({ kind: 'violation' as const, ...v, step: -1, trace })),
+      0,
+      0,
+    );
+  }
+
+  let frontier: { s: ProductState; i: number }[] = [{ s: ls.initial, i: 0 }];
+  let depth = 0;
+  let transitions = 0;
+  let expanded = 0;
+  while (frontier.length > 0) {
+    if (depth >= maxDepth)
+      return finish('incomplete', [], transitions, depth, `depth bound ${maxDepth} reached`);
+    const next: { s: ProductState; i: number }[] = [];
+    for (const { s, i } of frontier) {
+      if (options.shouldStop?.()) return finish('incomplete', [], transitions, depth, 'stopped');
+      const evs = enabledEvents(scenario, ls, universe, s);
+      if (evs.length > 0xffff)
+        throw new Error(
+          `${evs.length} enabled events in one state: more than the 16-bit predecessor index holds`,
+        );
+      for (let e = 0; e < evs.length; e++) {
+        const ev = evs[e];
+        const r = ls.step(s, ev);
+        transitions++;
+        perCall[ev.type] = (perCall[ev.type] ?? 0) + 1;
+        if (options.collectAll && (r.divergence !== null || r.violation !== null)) {
+          const broken =
+            r.divergence !== null
+              ? [
+                  {
+                    invariant: 'Conformance',
+                    citation: 'spec and emulator must agree',
+                    message: r.divergence,
+                  },
+                ]
+              : r.violations;
+          for (const v of broken) {
+            if (collected.some((f) => f.invariant === v.invariant)) continue;
+            const path = pathTo(i, ev);
+            collected.push({
+              kind: r.divergence !== null ? 'divergence' : 'violation',
+              ...v,
+              step: path.length - 1,
+              trace: buildTrace(scenario, ref, ls, path),
+            });
+          }
+          continue;
+        }
+        if (r.divergence !== null || r.violation !== null) {
+          const path = pathTo(i, ev);
+          const f: Finding =
+            r.divergence !== null
+              ? {
+                  kind: 'divergence',
+                  invariant: 'Conformance',
+                  citation: 'spec and emulator must agree on every return and view',
+                  message: r.divergence,
+                  step: path.length - 1,
+                  trace: buildTrace(scenario, ref, ls, path),
+                }
+              : {
+                  kind: 'violation',
+                  ...r.violation!,
+                  step: path.length - 1,
+                  trace: buildTrace(scenario, ref, ls, path),
+                };
+          return finish('violation', [f], transitions, depth + 1);
+        }
+        if (!markSeen(keyOf(r.next))) continue;
+        if (stored === parent.length) {
+          const p2 = new Int32Array(parent.length * 2);
+          p2.set(parent);
+          parent = p2;
+          const e2 = new Uint16Array(parentEvent.length * 2);
+          e2.set(parentEvent);
+          parentEvent = e2;
+        }
+        const idx = stored++;
+        parent[idx] = i;
+        parentEvent[idx] = e;
+        next.push({ s: r.next, i: idx });
+        if (seenCount() >= maxStates)
+          return finish(
+            'incomplete',
+            [],
+            transitions,
+            depth + 1,
+            `state bound ${maxStates} reached`,
+          );
+      }
+      expanded++;
+      if (options.onProgress && expanded % every === 0)
+        options.onProgress({ states: seenCount(), transitions, depth, queued: next.length });
+    }
+    frontier = next;
+    if (next.length > 0) depth++;
+  }
+  return finish(collected.length > 0 ? 'violation' : 'pass', collected, transitions, depth);
+}
