@@ -1,6 +1,6 @@
 /**
  * `iommu-spec replay` end to end: the built CLI (bin/iommu-spec.mjs over dist/) is spawned on
- * the shared example trace and on temporary traces, checking exit codes (0 pass, 1 mismatch,
+ * examples/trace.json and on temporary traces, checking exit codes (0 pass, 1 mismatch,
  * 2 bad input or usage), that bad input is reported by field without a stack trace, and the
  * --json shape.
  */
@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 
 const REPO = resolve(import.meta.dirname, '../..');
-const EXAMPLE = '../shared/examples/trace.json';
+const EXAMPLE = 'examples/trace.json';
 const SMMU = '0000:00:01.0';
 
 let dir = '';
@@ -60,7 +60,7 @@ function expectNoStack(r: Run): void {
 }
 
 describe('iommu-spec replay: passing and failing traces', () => {
-  test('the shared example trace passes with exit 0', () => {
+  test('the example trace (examples/trace.json) passes with exit 0', () => {
     const r = cli('replay', EXAMPLE);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^pass: 15 steps replayed on scenario smmu-and-amd-igpu$/m);

@@ -16,7 +16,7 @@ import { checkTraceSteps, type TraceStep } from '../../spec/trace.js';
 import { type ReplayResult, replayTrace } from '../../src/check/core/replay.js';
 import { mutate, mutationArb } from '../__helpers__/mutate.js';
 
-const EXAMPLES = resolve(import.meta.dirname, '../../../shared/examples');
+const EXAMPLES = resolve(import.meta.dirname, '../../examples');
 const exampleTrace = JSON.parse(readFileSync(resolve(EXAMPLES, 'trace.json'), 'utf8'));
 const exampleScenario = JSON.parse(readFileSync(resolve(EXAMPLES, 'scenario.json'), 'utf8'));
 
@@ -50,7 +50,7 @@ function replay(raw: Record<string, unknown>[], scenario = sc()): ReplayResult {
 }
 
 describe('parseTraceFile', () => {
-  test('the shared example trace parses', () => {
+  test('the example trace (examples/trace.json) parses', () => {
     expect(parseTraceFile(exampleTrace).ok).toBe(true);
   });
 

@@ -18,7 +18,7 @@ import { describePath, lockstepBfs } from '../../__helpers__/lockstep-bfs.js';
 
 /** States per scenario; each built-in scenario was exhausted well within it when this was written. */
 const MAX_STATES = Number(process.env.CONFORMANCE_MAX_STATES ?? 20000);
-const EXAMPLES = resolve(import.meta.dirname, '../../../../shared/examples');
+const EXAMPLES = resolve(import.meta.dirname, '../../../examples');
 
 /**
  * Invariant violations of the faithful emulator in a built-in scenario, each classified as an
@@ -49,7 +49,7 @@ describe('spec and emulator in lockstep over every built-in scenario', () => {
   });
 });
 
-test('the shared example trace replays with the spec attached', () => {
+test('the example trace (examples/trace.json) replays with the spec attached', () => {
   const trace = parseTraceFile(JSON.parse(readFileSync(`${EXAMPLES}/trace.json`, 'utf8')));
   if (!trace.ok) throw new Error(`${trace.where}: ${trace.message}`);
   const scenario = parsed(JSON.parse(readFileSync(`${EXAMPLES}/scenario.json`, 'utf8')));

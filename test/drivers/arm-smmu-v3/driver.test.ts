@@ -433,13 +433,13 @@ describe('arm-smmu-v3 driver: staged updates (bounds.hw_steps)', () => {
 });
 
 /* ------------------------------------------------------------------------------------------ */
-/* The shared example trace                                                                   */
+/* The example trace (examples/trace.json)                                                    */
 /* ------------------------------------------------------------------------------------------ */
 
-describe('arm-smmu-v3 driver: ../shared/examples/trace.json', () => {
+describe('arm-smmu-v3 driver: examples/trace.json', () => {
   it('replays with every expectation met (as `iommu-spec replay` does)', () => {
     const here = dirname(fileURLToPath(import.meta.url));
-    const dir = resolve(here, '../../../../shared/examples');
+    const dir = resolve(here, '../../../examples');
     const trace = parseTraceFile(JSON.parse(readFileSync(resolve(dir, 'trace.json'), 'utf8')));
     if (!trace.ok) throw new Error(trace.message);
     expect(trace.value.scenario).toBe('scenario.json');
