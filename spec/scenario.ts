@@ -1,5 +1,6 @@
 /**
- * The scenario format (a public contract; see ../shared/ARCHITECTURE.md): topology, kernel
+ * The scenario format (a public contract; see the README's Formats section and
+ * examples/scenario.json): topology, kernel
  * configuration and exploration bounds. Validated with zod; every error names the field.
  */
 import { z } from 'zod';

@@ -51,7 +51,7 @@ export const iommuGroupDoc: ChartDoc = {
   negated: {
     isOnDefaultDomain: 'group->domain is not the default domain',
     isDomainless: 'group->domain is not NULL',
-    isLegacyRules: 'CORE-N rules (not v6.3)',
+    isLegacyRules: 'newest rules (not v6.3)',
   },
   actions: {
     returnZero: '0',
@@ -150,7 +150,7 @@ export const iommuGroupDoc: ChartDoc = {
       transition: 'domain/iommu_attach_device#8',
       guard: 'isTargetDefault',
       reason:
-        'caller contract (machines/router/contract.ts attachUserDomain): callers attach only domains they allocated; attaching the default domain through the RID attach calls would put an owned group on its default domain (reference 13.4)',
+        'caller contract (machines/router/contract.ts attachUserDomain): callers attach only domains they allocated; attaching the default domain through the RID attach calls would put an owned group on its default domain (docs/kernel/13-invariants.md §13.4)',
     },
     {
       transition: 'domain/iommu_attach_device#9',
@@ -174,7 +174,7 @@ export const iommuGroupDoc: ChartDoc = {
       transition: 'domain/iommu_attach_group#7',
       guard: 'isTargetDefault',
       reason:
-        'caller contract (machines/router/contract.ts attachGroupNotShared): callers attach only domains they allocated, never the default domain (reference 13.4)',
+        'caller contract (machines/router/contract.ts attachGroupNotShared): callers attach only domains they allocated, never the default domain (docs/kernel/13-invariants.md §13.4)',
     },
     {
       transition: 'domain/iommu_attach_group#8',

@@ -21,7 +21,7 @@
  * __iommu_take_dma_ownership, iommu_{group,device}_release_dma_owner,
  * iommu_attach_device/iommu_attach_group (__iommu_attach_group), iommu_group_replace_domain,
  * iommu_detach_device/iommu_detach_group (__iommu_group_set_core_domain),
- * __iommu_group_set_domain_internal, iommu_group_store_type (CORE-N and the v6.3
+ * __iommu_group_set_domain_internal, iommu_group_store_type (newest and the v6.3
  * iommu_change_dev_def_domain rules), iommu_group_show_type, iommu_get_domain_for_dev.
  */
 import { and, assign, not, or, setup, stateIn } from 'xstate';

@@ -4,7 +4,7 @@ import type { ChartDoc } from './doc.js';
 export const pasidSlotDoc: ChartDoc = {
   title: 'one entry of group->pasid_array',
   summary:
-    'One (group, PASID) slot of the pasid_array: free, or attached to a domain with the attach handle or SVA bond the entry is tagged with. The CORE-N checks of iommu_attach_device_pasid and iommu_replace_device_pasid, in order; iommu_detach_device_pasid erases the entry.',
+    'One (group, PASID) slot of the pasid_array: free, or attached to a domain with the attach handle or SVA bond the entry is tagged with. The checks (newest kernel) of iommu_attach_device_pasid and iommu_replace_device_pasid, in order; iommu_detach_device_pasid erases the entry.',
   guards: {
     isAttached: 'something is attached at this PASID',
     isFree: 'nothing is attached at this PASID',

@@ -3,7 +3,7 @@
  * to a domain (named as the caller holds it, or `sva:<mm>`) with the iommufd attach handle or
  * SVA bond the entry is tagged with.
  *
- * Mirrors the CORE-N checks in order:
+ * Mirrors the newest core's checks in order (docs/kernel/06-pasid.md §6.1, §6.2):
  *   iommu_attach_device_pasid: -EOPNOTSUPP (no set_dev_pasid for the domain; no blocked domain
  *     that can remove a PASID), -EINVAL (other driver's ops, IOMMU_NO_PASID), -EINVAL (pasid >=
  *     max_pasids of a member), -EBUSY (xa_insert on an occupied slot), then
@@ -25,11 +25,11 @@ import type { Outcome } from '../runtime/chart.js';
 export interface PasidFacts {
   /** domain->ops->set_dev_pasid is missing for this kind of domain. */
   readonly no_set_dev_pasid: boolean;
-  /** CORE-N: the device's driver has no blocked domain with set_dev_pasid (attach only). */
+  /** newest: the device's driver has no blocked domain with set_dev_pasid (attach only). */
   readonly no_blocked_remove: boolean;
   /** The domain's ops are not the device's driver. */
   readonly incompatible: boolean;
-  /** pasid >= max_pasids of a member (CORE-N skips members without PASIDs). */
+  /** pasid >= max_pasids of a member (newest skips members without PASIDs). */
   readonly out_of_range: boolean;
   /** The first set_dev_pasid call hits the armed fault. */
   readonly set_fault: boolean;

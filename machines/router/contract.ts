@@ -6,8 +6,8 @@
  *
  * Domains a caller holds: a domain it allocated (user slot d<k>, while allocated), and, for a
  * bound DMA-API driver only, its own group's default domain through iommu_get_domain_for_dev()
- * (the IDXD pattern, reference section 6.6). Nobody holds a blocking domain or another group's
- * default domain.
+ * (the IDXD pattern, docs/kernel/06-pasid.md §6.6). Nobody holds a blocking domain or another
+ * group's default domain.
  */
 import { type CALLS, type CallName, callSpec } from '../../spec/calls.js';
 import type { DomainRef, KernelEvent } from '../../spec/events.js';
@@ -57,7 +57,7 @@ function isOwned(s: KernelSpecState, g: number): boolean {
  * Whether the caller of a PASID call may hold this domain at this PASID (see the header): a user
  * domain anywhere, or the group's default domain by its bound DMA-API driver at a global PASID
  * that driver allocated (the IDXD pattern: iommu_get_domain_for_dev, iommu_alloc_global_pasid,
- * iommu_attach_device_pasid; reference 6.6).
+ * iommu_attach_device_pasid; docs/kernel/06-pasid.md §6.6).
  */
 function holdsPasidDomain(topo: Topology, s: KernelSpecState, ev: KernelEvent): boolean {
   if (userDomain(s, ev.domain) !== null) return true;
@@ -78,7 +78,8 @@ function pasidDomainName(topo: Topology, ev: KernelEvent): ViewDomain | null {
   return ref.group === groupOf(topo, ev) ? ref.kind : null;
 }
 
-/** A global PASID an mm holds belongs to that mm's SVA binds (reference 6.4, 13.13). */
+/** A global PASID an mm holds belongs to that mm's SVA binds (docs/kernel/06-pasid.md §6.4,
+ * docs/kernel/13-invariants.md §13.13). */
 function isMmPasid(s: KernelSpecState, pasid: number | undefined): boolean {
   return s.mms.some((m) => m.context.pasid === pasid);
 }
@@ -106,8 +107,9 @@ const freeDetachedUserDomain: Predicate = (_topo, s, ev) => {
 
 /**
  * iommu_attach_device: with a domain the caller allocated. Attaching the default domain through
- * the RID attach calls would put an owned group on its default domain (reference 13.4), and a
- * domain freed under the group would be a use-after-free.
+ * the RID attach calls would put an owned group on its default domain
+ * (docs/kernel/13-invariants.md §13.4), and a domain freed under the group would be a
+ * use-after-free.
  */
 const attachUserDomain: Predicate = (_topo, s, ev) => userDomain(s, ev.domain) !== null;
 
@@ -118,7 +120,8 @@ function isMultiDevice(topo: Topology, g: number): boolean {
 /**
  * iommu_attach_group: as iommu_attach_device, and not over DMA-API drivers of other devices: in
  * a multi-device group with drivers bound, nothing tells them their domain changed and their
- * mappings stop translating (reference 14.1, the iGPU + HDMI audio group). Group-level attach is
+ * mappings stop translating (docs/kernel/14-design-alternatives.md §14.1, the iGPU + HDMI audio
+ * group). Group-level attach is
  * for the group's explicit owner or a group nobody uses.
  */
 const attachGroupNotShared: Predicate = (topo, s, ev) => {
@@ -138,8 +141,8 @@ const replaceOnOwnedGroup: Predicate = (topo, s, ev) =>
 
 /**
  * device_driver_attach: not onto a multi-device group an unowned caller left on its private
- * domain. The kernel checks group->domain only when owner_cnt > 0 (reference 5.3), so the bind
- * succeeds and the driver's DMA-API mappings, made in the default domain, never translate; the
+ * domain. The kernel checks group->domain only when owner_cnt > 0
+ * (docs/kernel/05-attach-ownership.md §5.3), so the bind succeeds and the driver's DMA-API mappings, made in the default domain, never translate; the
  * previous caller should have detached.
  */
 const bindOnUsableGroup: Predicate = (topo, s, ev) => {
@@ -237,7 +240,7 @@ const detachAttachedPasid: Predicate = (topo, s, ev) => {
 };
 
 /**
- * iommu_replace_device_pasid: CORE-N only (it does not exist before), with a domain the caller
+ * iommu_replace_device_pasid: newest only (it does not exist before), with a domain the caller
  * holds, not over an SVA bond, not at an mm's PASID, and not with the handle already installed
  * at that PASID (a WARN_ON and -EINVAL).
  */

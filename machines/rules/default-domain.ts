@@ -1,6 +1,6 @@
 /**
  * Default-domain type selection, at boot and on a sysfs write, as small pure rules written from
- * ../shared/reference/kernel-semantics.md sections 3 and 4:
+ * docs/kernel/03-default-domain.md §3.1, §3.2 and docs/kernel/04-sysfs-type.md §4.1:
  *   - iommu_subsys_init: the global default (command line, Kconfig, CC_ATTR_MEM_ENCRYPT, strict);
  *   - iommu_get_def_domain_type / iommu_get_default_domain_type: the driver preference folded
  *     across the group (IDENTITY wins a conflict), then the overrides (no CONFIG_IOMMU_DMA,

@@ -106,8 +106,8 @@ export function attachFactsFor(
 
 /**
  * The PASID prologue and __iommu_set_group_pasid() for (domain, dev, pasid): set_dev_pasid for
- * the domain's kind, CORE-N's blocked-domain removal (attach only), the driver ops, the
- * max_pasids range (attach only; CORE-N skips members without PASIDs, older cores do not), then
+ * the domain's kind, the newest core's blocked-domain removal (attach only), the driver ops, the
+ * max_pasids range (attach only; newest skips members without PASIDs, older cores do not), then
  * the member loop over PASID-capable devices: an armed set_dev_pasid, or the driver's refusal.
  */
 export function pasidFacts(
@@ -158,7 +158,7 @@ export function pasidFacts(
 /**
  * iommu_group_store_type() facts: the parsed string, the v6.3 checks, then what
  * iommu_setup_default_domain(group, req) would do: the legal type, the allocation (with the
- * auto fallback to DMA), IOMMU_RESV_DIRECT mappings before attach (CORE-N retries a failed one
+ * auto fallback to DMA), IOMMU_RESV_DIRECT mappings before attach (newest retries a failed one
  * after attach; v6.3 fails), attaching the new domain, and iommu_dma_init_domain's demotion.
  */
 export function sysfsFacts(

@@ -1,4 +1,5 @@
-/** Step properties: what one call may change (reference section 13, items 6, 10, 11, 17, 18, 20). */
+/** Step properties: what one call may change (docs/kernel/13-invariants.md §13.6, §13.10,
+ * §13.11, §13.17, §13.18, §13.20). */
 import type { Observation } from '../observe.js';
 import { type ActionInvariant, IOMMU_C } from './types.js';
 

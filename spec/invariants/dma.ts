@@ -1,4 +1,5 @@
-/** DMA-API, IOTLB and isolation invariants (reference section 13, items 16, 18, 19; DMA isolation). */
+/** DMA-API, IOTLB and isolation invariants (docs/kernel/13-invariants.md §13.16,
+ * §13.18, §13.19; DMA isolation). */
 import type { DomainObs, Observation } from '../observe.js';
 import { devicesOf } from './groups.js';
 import { DMA_C, type Invariant, IOVA_C } from './types.js';

@@ -1,4 +1,5 @@
-/** Group and domain-lifecycle invariants (reference section 13, items 1, 2, 6, 7, 15, 23). */
+/** Group and domain-lifecycle invariants (docs/kernel/13-invariants.md §13.1, §13.2,
+ * §13.6, §13.7, §13.15, §13.23). */
 import { directPfn } from '../layout.js';
 import type { Observation } from '../observe.js';
 import { type Invariant, IOMMU_C } from './types.js';

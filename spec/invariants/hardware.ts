@@ -1,4 +1,4 @@
-/** Hardware-table invariants (reference section 13, item 26). */
+/** Hardware-table invariants (docs/kernel/13-invariants.md §13.26). */
 import type { Invariant } from './types.js';
 
 export const HitlessEntryUpdate: Invariant = {

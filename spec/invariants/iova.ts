@@ -1,4 +1,4 @@
-/** IOVA allocator invariants (reference section 13, items 21, 22). */
+/** IOVA allocator invariants (docs/kernel/13-invariants.md §13.21, §13.22). */
 import { type Invariant, IOVA_C } from './types.js';
 
 export const IovaPlacement: Invariant = {

@@ -1,4 +1,4 @@
-/** DMA ownership invariants (reference section 13, items 3, 4, 11). */
+/** DMA ownership invariants (docs/kernel/13-invariants.md §13.3, §13.4, §13.11). */
 import { devicesOf } from './groups.js';
 import { type Invariant, IOMMU_C } from './types.js';
 

@@ -1,4 +1,5 @@
-/** PASID invariants (reference section 13, items 8, 9, 10, 12, 13). */
+/** PASID invariants (docs/kernel/13-invariants.md §13.8, §13.9, §13.10, §13.12,
+ * §13.13). */
 import type { Observation } from '../observe.js';
 import { devicesOf } from './groups.js';
 import { type Invariant, IOMMU_C, SVA_C } from './types.js';
@@ -94,7 +95,7 @@ export const GlobalPasidNotDeviceLocal: Invariant = {
   id: 'GlobalPasidNotDeviceLocal',
   statement:
     "An mm's global PASID, wherever it is attached, holds that mm's SVA domain and never a device-local domain.",
-  citation: `${SVA_C}: iommu_sva_bind_device (reference 6.4: the core does not partition the PASID space)`,
+  citation: `${SVA_C}: iommu_sva_bind_device (docs/kernel/06-pasid.md §6.4: the core does not partition the PASID space)`,
   holds(o) {
     for (let mm = 0; mm < o.mms.length; mm++) {
       const p = o.mms[mm].pasid;

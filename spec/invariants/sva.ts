@@ -1,4 +1,4 @@
-/** SVA invariants (reference section 13, item 14). */
+/** SVA invariants (docs/kernel/13-invariants.md §13.14). */
 import { type Invariant, SVA_C } from './types.js';
 
 export const SvaUsersMatchBonds: Invariant = {

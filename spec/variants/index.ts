@@ -1,5 +1,6 @@
 /**
- * The kernel-list debates of ../shared/seeds as checkable alternatives (reference section 14).
+ * The kernel-list debates of docs/kernel/14-design-alternatives.md §14.1 to §14.7 as checkable
+ * alternatives; each debate id is named in its section there.
  */
 import amdIgpuAudioDma from './scenarios/amd-igpu-audio-dma.json' with { type: 'json' };
 import iovaRcacheRange from './scenarios/iova-rcache-range.json' with { type: 'json' };
@@ -234,7 +235,7 @@ export const VARIANTS: readonly Variant[] = [
     name: 'sysfs-v6.3',
     merged: false,
     summary:
-      'CORE-O: iommu_change_dev_def_domain: singleton groups only (-EINVAL), -EBUSY with a driver bound except the live DMA to DMA-FQ upgrade.',
+      'v6.3: iommu_change_dev_def_domain: singleton groups only (-EINVAL), -EBUSY with a driver bound except the live DMA to DMA-FQ upgrade.',
     rules: [],
     kernel: { revision: 'v6.3' },
     scenario: sysfsRules,

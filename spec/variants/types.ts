@@ -26,7 +26,7 @@ export interface ContractChange {
 }
 
 export interface Variant {
-  /** The seed thread (../shared/seeds/<debate>.txt). */
+  /** The debate's id, named in its section of docs/kernel/14-design-alternatives.md. */
   readonly debate: string;
   readonly name: string;
   readonly merged: boolean;

@@ -1,4 +1,4 @@
-/** Exit codes (ARCHITECTURE.md) and the printing side of every command. */
+/** Exit codes (README.md, Commands) and the printing side of every command. */
 export const EXIT = { OK: 0, VIOLATION: 1, INPUT: 2, INCOMPLETE: 3 } as const;
 
 export interface CliOutput {

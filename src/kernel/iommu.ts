@@ -1,8 +1,8 @@
 /**
  * The IOMMU core: drivers/iommu/iommu.c. Domains, default-domain selection and changes,
  * attach/detach, DMA ownership and PASID attach, returning what the kernel returns in the
- * kernel's check order (CORE-N unless the scenario's revision says otherwise; see
- * ../shared/reference/kernel-semantics.md sections 1 to 6).
+ * kernel's check order (newest unless the scenario's revision says otherwise; see
+ * docs/kernel/01-domain-types.md §1 to docs/kernel/06-pasid.md §6).
  *
  * Every function mutates the state it is given; the checker hands it a clone.
  */
@@ -447,14 +447,14 @@ export function iommu_group_show_type(_cfg: KernelConfig, st: KernelState, group
 }
 
 /**
- * iommu_group_store_type(group, buf, count), CORE-N rules:
+ * iommu_group_store_type(group, buf, count), newest rules (docs/kernel/04-sysfs-type.md §4.1):
  *   -EINVAL  no default domain; an unknown string ("blocked", "unmanaged", anything else);
  *   (live)   "DMA-FQ" on a DMA default domain: iommu_dma_init_fq() and the type flips, with
  *            drivers bound, mappings kept; its error is returned;
  *   -EPERM   the group has devices bound or owned (owner_cnt != 0), for every other change;
  *   then iommu_setup_default_domain()'s errors, and iommu_setup_dma_ops() on every device.
- * v6.3 (CORE-O, iommu_change_dev_def_domain): -EINVAL for a multi-device group, -EBUSY with a
- * driver bound (except the live upgrade), -EBUSY off the default domain, -EINVAL against the
+ * v6.3 (iommu_change_dev_def_domain, docs/kernel/04-sysfs-type.md §4.3): -EINVAL for a
+ * multi-device group, -EBUSY with a driver bound (except the live upgrade), -EBUSY off the default domain, -EINVAL against the
  * driver's def_domain_type; requesting the current type is a no-op.
  * Returns: count (the bytes written) on success, else a negative errno.
  * Mirrors: drivers/iommu/iommu.c iommu_group_store_type().
@@ -489,7 +489,7 @@ export function iommu_group_store_type(
   return count;
 }
 
-/** CORE-O: iommu_group_store_type() and iommu_change_dev_def_domain(), v6.3. */
+/** v6.3: iommu_group_store_type() and iommu_change_dev_def_domain(). */
 function store_type_v6_3(
   cfg: KernelConfig,
   st: KernelState,
@@ -1002,13 +1002,13 @@ export function iommu_device_release_dma_owner(
 /* PASID attach                                                                                */
 /* ------------------------------------------------------------------------------------------ */
 
-/** PASID-capable members: CORE-N programs and validates only devices with max_pasids > 0. */
+/** PASID-capable members: newest programs and validates only devices with max_pasids > 0. */
 function pasidDevices(cfg: KernelConfig, group: number): number[] {
   return cfg.groups[group].devices.filter((d) => cfg.devices[d].max_pasids > 0);
 }
 
 /**
- * iommu_remove_dev_pasid(): CORE-N removes by attaching the blocked domain to the PASID; a
+ * iommu_remove_dev_pasid(): newest removes by attaching the blocked domain to the PASID; a
  * failure WARNs.
  * Mirrors: drivers/iommu/iommu.c iommu_remove_dev_pasid().
  */
@@ -1103,9 +1103,9 @@ function pasidPrologue(
 /**
  * iommu_attach_device_pasid(domain, dev, pasid, handle), checks in kernel order:
  *   -ENODEV      the device has no group;
- *   -EOPNOTSUPP  the domain has no set_dev_pasid (CORE-N: or the driver's blocked domain has none);
+ *   -EOPNOTSUPP  the domain has no set_dev_pasid (newest: or the driver's blocked domain has none);
  *   -EINVAL      the domain's ops are not the device's driver, or pasid == IOMMU_NO_PASID;
- *   -EINVAL      pasid >= max_pasids of a member (CORE-N skips members with max_pasids == 0,
+ *   -EINVAL      pasid >= max_pasids of a member (newest skips members with max_pasids == 0,
  *                b3f6fcd8404f; v6.12 does not);
  *   -EBUSY       the PASID is already in the group's pasid_array (xa_insert);
  *   set_dev_pasid's error, after rolling back the members already done.
@@ -1158,7 +1158,7 @@ export function iommu_detach_device_pasid(
 }
 
 /**
- * iommu_replace_device_pasid(domain, dev, pasid, handle) (IOMMUFD_INTERNAL, CORE-N only):
+ * iommu_replace_device_pasid(domain, dev, pasid, handle) (IOMMUFD_INTERNAL, newest only):
  *   -ENODEV      no group;
  *   -EOPNOTSUPP  the domain has no set_dev_pasid;
  *   -EINVAL      incompatible ops, pasid == IOMMU_NO_PASID, or no handle;

@@ -307,7 +307,7 @@ export interface IommuOps {
   attach_dev(cfg: KernelConfig, st: KernelState, domain: number, dev: number): number;
   /**
    * domain->ops->set_dev_pasid: program the PASID entry. `domain` is the blocked domain to
-   * remove (CORE-N: iommu_remove_dev_pasid). `old` is the previous domain or NO_DOMAIN.
+   * remove (newest: iommu_remove_dev_pasid). `old` is the previous domain or NO_DOMAIN.
    */
   set_dev_pasid(
     cfg: KernelConfig,

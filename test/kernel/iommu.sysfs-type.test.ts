@@ -154,7 +154,7 @@ describe('iommu_group_store_type (newest)', () => {
     expect(domainOf(env, group(env, 'g0').default_domain).type).toBe(IOMMU_DOMAIN_DMA_FQ);
   });
 
-  test('the live upgrade ignores untrusted status (observed divergence, reference section 4) (drivers/iommu/iommu.c iommu_group_store_type)', () => {
+  test('the live upgrade ignores untrusted status (observed divergence, docs/kernel/04-sysfs-type.md §4.1) (drivers/iommu/iommu.c iommu_group_store_type)', () => {
     const env = boot(build([{ name: 'A', untrusted: true }]));
     expect(showType(env)).toBe('DMA\n');
     expect(store(env, 'DMA-FQ')).toBe(6);

@@ -1,10 +1,11 @@
 /**
- * The one module that imports the state-graph library (ARCHITECTURE.md: our uses of it sit
- * behind one module). @xstate/graph 3.0.4 is the last standalone release; the same functions
+ * The one module that imports the state-graph library, so that our uses of it sit behind one
+ * module. @xstate/graph 3.0.4 is the last standalone release; the same functions
  * live in xstate core as `xstate/graph` (xstate >= 5.20), so moving there is the one `from`
  * line below.
  *
- * Traps of 3.0.4 that callers must keep in mind (../shared/reference/toolchain-notes.md 4, 9):
+ * Traps of 3.0.4 that callers must keep in mind (node_modules/@xstate/graph, 3.0.4:
+ * getAdjacencyMap, createTestModel):
  *   - the default state key is JSON.stringify({ value, context }): Sets and Maps become `{}`
  *     and the charts' outcome fields (ret, consumed) split states, so always pass
  *     serializeState (our charts' content keys, or SpecModel.key);

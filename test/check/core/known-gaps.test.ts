@@ -1,7 +1,8 @@
 /**
  * Known gaps: places where the kernel, as read, lets a state through that one of our invariants
  * calls illegal. They are findings, pinned here so that a change in either the model or our
- * reading of the kernel is seen (../shared/reference/kernel-semantics.md 13.15 and 15).
+ * reading of the kernel is seen (docs/kernel/13-invariants.md §13.15,
+ * docs/kernel/15-caveats.md §15.2).
  *
  * The sysfs live DMA -> DMA-FQ upgrade (drivers/iommu/iommu.c: iommu_group_store_type, "We can
  * bring up a flush queue without tearing down the domain") checks neither the untrusted flag nor

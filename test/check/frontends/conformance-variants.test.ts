@@ -60,9 +60,10 @@ describe.each(VARIANTS)('built-in scenarios, %s', (_what, change) => {
  * Topologies the built-ins lack. The faithful emulator breaks two invariants here, both kernel
  * gaps the invariants are meant to expose rather than emulator bugs:
  *   GlobalPasidNotDeviceLocal  a device-local PASID (a caller's domain at PASID 1) and an mm's
- *     global PASID collide: the IDA does not know device-local PASIDs (reference 6.4, 13.13);
+ *     global PASID collide: the IDA does not know device-local PASIDs (docs/kernel/06-pasid.md §6.4,
+ *     docs/kernel/13-invariants.md §13.13);
  *   UntrustedStrict  the sysfs live DMA -> DMA-FQ upgrade does not check untrusted devices
- *     (reference 4, step 4; 13.15).
+ *     (docs/kernel/04-sysfs-type.md §4.1 step 4; docs/kernel/13-invariants.md §13.15).
  */
 const KERNEL_GAPS = ['GlobalPasidNotDeviceLocal', 'UntrustedStrict'];
 const TOPOLOGIES: Readonly<Record<string, Json>> = {

@@ -1,7 +1,7 @@
 /**
  * The charts one at a time, through their pure transition: each errno path of a kernel call is
  * its own guarded transition, checked in the kernel's order (drivers/iommu/iommu.c,
- * iommu-sva.c, dma-iommu.c; ../shared/reference/kernel-semantics.md sections 4 to 7).
+ * iommu-sva.c, dma-iommu.c; docs/kernel/04-sysfs-type.md §4 to docs/kernel/07-dma-api.md §7).
  */
 
 import { describe, expect, test } from 'vitest';

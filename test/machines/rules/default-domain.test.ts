@@ -1,6 +1,7 @@
 /**
  * Default-domain type selection (machines/rules/default-domain.ts), each rule named after the kernel
- * function it states (drivers/iommu/iommu.c, dma-iommu.c; reference sections 3 and 4).
+ * function it states (drivers/iommu/iommu.c, dma-iommu.c; docs/kernel/03-default-domain.md §3,
+ * docs/kernel/04-sysfs-type.md §4).
  */
 import { describe, expect, test } from 'vitest';
 import { topologyOf } from '../../../machines/router/topology.js';
