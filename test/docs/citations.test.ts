@@ -17,7 +17,10 @@ const SELF = relative(REPO, import.meta.filename);
 /** Outside documents the repo once cited; built from pieces so this file does not match itself. */
 const OUTSIDE: readonly { readonly what: string; readonly re: RegExp }[] = [
   { what: 'the sibling shared folder', re: new RegExp(['\\.\\.', 'shared'].join('/')) },
-  { what: 'a CORE-N/A/O revision name', re: new RegExp(`${'CORE'}-[NAO]\\b`) },
+  {
+    what: 'an old revision code name (CORE, dash, N, A or O)',
+    re: new RegExp(`${'CORE'}-[NAO]\\b`),
+  },
   { what: 'the outside semantics document', re: new RegExp(['kernel', 'semantics'].join('-')) },
   {
     what: 'a numbered outside reference',
