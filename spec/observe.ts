@@ -101,7 +101,14 @@ export interface Observation {
     readonly name: string;
     readonly dev: number;
     readonly domain: number;
+  /** iommu_global_pasid_ida: the allocator's own table of allocated ids. */
     readonly users: number;
+  /**
+   * The global PASIDs drivers believe they hold: each one iommu_alloc_global_pasid returned to a
+   * caller that has not freed it, with repeats. Observed at the callers, not in the allocator.
+   */
+  readonly driver_pasids: readonly number[];
+  /** Per mm: mm->pasid (what the mm believes it holds) and its SVA domains. */
   }[];
   readonly hw_updates: readonly HwUpdateObs[];
   readonly warnings: readonly string[];

@@ -20,7 +20,7 @@ export const NoStealing: ActionInvariant = {
     const g = ev.group ?? groupOfDev(before, ev.dev ?? 0);
     const gr = before.groups[g];
     if (gr.domain !== gr.default_domain && gr.domain !== gr.blocking_domain)
-      return `attach succeeded on group ${g} while another domain was attached`;
+      return `${ev.type} succeeded on group ${g} while domain ${gr.domain} (neither default ${gr.default_domain} nor blocking ${gr.blocking_domain}) was attached`;
     return null;
   },
 };
@@ -40,7 +40,8 @@ export const FailedPasidAttachLeavesNoTrace: ActionInvariant = {
     const pasid = ev.pasid ?? 0;
     const b = before.groups[g].pasids.find((e) => e.pasid === pasid);
     const a = after.groups[g].pasids.find((e) => e.pasid === pasid);
-    if (b?.domain !== a?.domain) return `failed ${ev.type} changed pasid_array[${pasid}]`;
+    if (b?.domain !== a?.domain)
+      return `failed ${ev.type} (${ret}) changed pasid_array[${pasid}] from ${b?.domain ?? 'empty'} to ${a?.domain ?? 'empty'}`;
     if (pasid <= 0) return null;
     for (let dev = 0; dev < before.scenario.devices.length; dev++) {
       if (groupOfDev(before, dev) !== g) continue;

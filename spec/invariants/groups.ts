@@ -23,12 +23,12 @@ export const TypeOK: Invariant = {
         if (!live.has(id)) return `group ${g}: ${what} ${id} is not a live domain`;
       }
       if (gr.blocking_domain !== -1 && !live.has(gr.blocking_domain))
-        return `group ${g}: blocking_domain is not live`;
+        return `group ${g}: blocking_domain ${gr.blocking_domain} is not a live domain`;
       const v = o.view.groups[g];
       if (v.owner_cnt < 0) return `group ${g}: owner_cnt ${v.owner_cnt}`;
       for (let i = 1; i < gr.pasids.length; i++) {
         if (gr.pasids[i - 1].pasid >= gr.pasids[i].pasid)
-          return `group ${g}: pasid_array not sorted/unique`;
+          return `group ${g}: pasid_array keys ${gr.pasids[i - 1].pasid}, ${gr.pasids[i].pasid} are not sorted and unique`;
       }
       for (const e of gr.pasids)
         if (!live.has(e.domain)) return `group ${g}: PASID ${e.pasid} points at a freed domain`;
@@ -45,7 +45,7 @@ export const NeverDomainless: Invariant = {
   holds(o) {
     for (let g = 0; g < o.groups.length; g++) {
       if (o.groups[g].domain < 0 || o.groups[g].default_domain < 0)
-        return `group ${g} has no domain`;
+        return `group ${g} has no domain (domain ${o.groups[g].domain}, default_domain ${o.groups[g].default_domain})`;
     }
     return null;
   },
@@ -85,7 +85,7 @@ export const RequireDirectNeverBlocked: Invariant = {
       if (!blocked) continue;
       for (const dev of devicesOf(o, g))
         if (o.scenario.devices[dev].require_direct)
-          return `require_direct device ${dev} is on a blocking domain`;
+          return `require_direct device ${dev} is on blocking domain ${gr.domain} of group ${g}`;
     }
     return null;
   },
@@ -111,7 +111,7 @@ export const DirectRegionsMapped: Invariant = {
               m.paddr_pfn + (pfn - m.iova_pfn) === pfn,
           )
         ) {
-          return `direct region of device ${dev} is not mapped 1:1 in the default domain`;
+          return `direct region pfn 0x${pfn.toString(16)} of device ${dev} is not mapped 1:1 in default domain ${def.id}`;
         }
       }
     }
@@ -130,7 +130,7 @@ export const UntrustedNeverIdentity: Invariant = {
       )
         continue;
       if (o.view.groups[g].default_type === 'IDENTITY')
-        return `group ${g} with an untrusted device is identity`;
+        return `group ${g} with an untrusted device has an IDENTITY default domain`;
     }
     return null;
   },

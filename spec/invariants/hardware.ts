@@ -20,6 +20,8 @@ export const NoWarningFired: Invariant = {
   statement: "No WARN_ON fired: every kernel warning is somebody's bug.",
   citation: 'include/asm-generic/bug.h: WARN_ON',
   holds(o) {
-    return o.warnings.length === 0 ? null : `WARN: ${o.warnings[0]}`;
+    return o.warnings.length === 0
+      ? null
+      : `WARN: ${o.warnings[0]}${o.warnings.length > 1 ? ` (and ${o.warnings.length - 1} more)` : ''}`;
   },
 };

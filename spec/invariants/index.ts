@@ -39,6 +39,7 @@ import {
   GlobalPasidNotDeviceLocal,
   GlobalPasidSingleHolder,
   NoPasidZeroEntry,
+  PasidAttachNeverReplaces,
   PasidRoutesToOneDomain,
   PasidWithinRange,
 } from './pasid.js';
@@ -80,6 +81,7 @@ export const INVARIANTS: readonly Invariant[] = [
 export const ACTION_INVARIANTS: readonly ActionInvariant[] = [
   NoStealing,
   FailedPasidAttachLeavesNoTrace,
+  PasidAttachNeverReplaces,
   ClaimNeedsNoPasids,
   SysfsChangeNeedsNoUsers,
   IommuUnmapIsSynchronous,

@@ -1,6 +1,8 @@
 /** IOVA allocator invariants (docs/kernel/13-invariants.md §13.21, §13.22). */
 import { type Invariant, IOVA_C } from './types.js';
 
+const hex = (n: number) => `0x${n.toString(16)}`;
+
 export const IovaPlacement: Invariant = {
   id: 'IovaPlacement',
   statement:
@@ -11,9 +13,12 @@ export const IovaPlacement: Invariant = {
       if (d.iova === null) continue;
       const r = d.iova.ranges;
       for (let i = 0; i < r.length; i++) {
-        if (r[i][0] > r[i][1]) return `domain ${d.id}: empty IOVA range`;
-        if (r[i][0] < d.iova.start_pfn) return `domain ${d.id}: IOVA range below start_pfn`;
-        if (i > 0 && r[i - 1][1] >= r[i][0]) return `domain ${d.id}: IOVA ranges overlap`;
+        const [lo, hi] = [hex(r[i][0]), hex(r[i][1])];
+        if (r[i][0] > r[i][1]) return `domain ${d.id}: empty IOVA range [${lo}, ${hi}]`;
+        if (r[i][0] < d.iova.start_pfn)
+          return `domain ${d.id}: IOVA range [${lo}, ${hi}] below start_pfn ${hex(d.iova.start_pfn)}`;
+        if (i > 0 && r[i - 1][1] >= r[i][0])
+          return `domain ${d.id}: IOVA ranges [${hex(r[i - 1][0])}, ${hex(r[i - 1][1])}] and [${lo}, ${hi}] overlap`;
       }
     }
     return null;

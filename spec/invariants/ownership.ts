@@ -41,7 +41,7 @@ export const OwnedGroupOffDefault: Invariant = {
     for (let g = 0; g < o.groups.length; g++) {
       const gr = o.groups[g];
       if (o.view.groups[g].owner !== null && gr.domain === gr.default_domain)
-        return `owned group ${g} is on its default domain`;
+        return `group ${g} owned by ${o.view.groups[g].owner} is on its default domain ${gr.domain}`;
     }
     return null;
   },

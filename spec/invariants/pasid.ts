@@ -2,7 +2,7 @@
  * §13.13). */
 import type { Observation } from '../observe.js';
 import { devicesOf } from './groups.js';
-import { type Invariant, IOMMU_C, SVA_C } from './types.js';
+import { type ActionInvariant, type Invariant, IOMMU_C, SVA_C } from './types.js';
 
 function pasidCapable(o: Observation, dev: number): boolean {
   const d = o.scenario.devices[dev];
@@ -52,7 +52,8 @@ export const NoPasidZeroEntry: Invariant = {
   citation: `${IOMMU_C}: iommu_attach_device_pasid`,
   holds(o) {
     for (let g = 0; g < o.groups.length; g++)
-      if (o.groups[g].pasids.some((e) => e.pasid === 0)) return `group ${g} has a PASID 0 entry`;
+      if (o.groups[g].pasids.some((e) => e.pasid === 0))
+        return `group ${g} has a PASID 0 entry (domain ${o.groups[g].pasids.find((e) => e.pasid === 0)?.domain})`;
     return null;
   },
 };
@@ -80,14 +81,34 @@ export const GlobalPasidSingleHolder: Invariant = {
     'A global PASID has exactly one holder (one mm or one driver allocation) and is in the global IDA while held.',
   citation: `${IOMMU_C}: iommu_alloc_global_pasid`,
   holds(o) {
-    const holders = new Map<number, number>();
-    for (const m of o.mms) if (m.pasid >= 0) holders.set(m.pasid, (holders.get(m.pasid) ?? 0) + 1);
-    for (const p of o.view.driver_pasids) holders.set(p, (holders.get(p) ?? 0) + 1);
-    for (const [p, n] of holders) {
-      if (n > 1) return `global PASID ${p} has ${n} holders`;
-      if (!o.ida.includes(p)) return `global PASID ${p} is held but not allocated in the IDA`;
+    const holders = new Map<number, string[]>();
+    const hold = (p: number, who: string) => holders.set(p, [...(holders.get(p) ?? []), who]);
+    o.mms.forEach((m, i) => {
+      if (m.pasid >= 0) hold(m.pasid, `mm${i}`);
+    });
+    for (const p of o.driver_pasids) hold(p, 'a driver');
+    for (const [p, who] of holders) {
+      if (who.length > 1) return `global PASID ${p} has ${who.length} holders: ${who.join(', ')}`;
+      if (!o.ida.includes(p))
+        return `global PASID ${p} is held by ${who[0]} but not allocated in the IDA`;
     }
     return null;
+  },
+};
+
+export const PasidAttachNeverReplaces: ActionInvariant = {
+  id: 'PasidAttachNeverReplaces',
+  statement:
+    'A successful iommu_attach_device_pasid found the PASID free in the group: it never replaces a live pasid_array entry (iommu_replace_device_pasid does that).',
+  citation: `${IOMMU_C}: iommu_attach_device_pasid (xa_insert: -EBUSY on an occupied slot)`,
+  holds(before, ev, ret, after) {
+    if (ev.type !== 'iommu_attach_device_pasid' || ret !== 0) return null;
+    const g = before.groups.findIndex((_, gi) => devicesOf(before, gi).includes(ev.dev ?? 0));
+    const pasid = ev.pasid ?? 0;
+    const was = before.groups[g].pasids.find((e) => e.pasid === pasid);
+    if (was === undefined) return null;
+    const now = after.groups[g].pasids.find((e) => e.pasid === pasid);
+    return `iommu_attach_device_pasid succeeded on group ${g} PASID ${pasid}, which held domain ${was.domain} (now ${now?.domain ?? 'none'})`;
   },
 };
 

@@ -139,6 +139,7 @@ export const kernelStateKey: Enc<KernelState> = record<KernelState>({
   devices: list(device),
   domains: list(nullable(domain)),
   global_pasids: nums,
+  driver_pasids: nums,
   mms: list(mm),
   svas: list(sva),
   hw: list(hwIommu),

@@ -103,6 +103,7 @@ export function emptyKernelState(cfg: KernelConfig): KernelState {
       pci_32bit_workaround: d.pci && !cfg.scenario.kernel['iommu.forcedac'],
       maps: [],
     })),
+    driver_pasids: [],
     domains: [],
     global_pasids: [],
     mms: Array.from({ length: cfg.scenario.bounds.mms }, () => ({
@@ -193,6 +194,7 @@ export function cloneKernelState(st: KernelState): KernelState {
       pci_32bit_workaround: d.pci_32bit_workaround,
       maps: d.maps.map((m) => ({ ...m })),
     })),
+    driver_pasids: st.driver_pasids.slice(),
     domains: st.domains.map(cloneDomain),
     global_pasids: st.global_pasids.slice(),
     mms: st.mms.map((m) => ({ pasid: m.pasid, sva_domains: m.sva_domains.slice() })),

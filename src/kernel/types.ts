@@ -267,6 +267,13 @@ export interface KernelState {
   domains: (IommuDomain | null)[];
   /** iommu_global_pasid_ida: allocated ids, sorted. */
   global_pasids: number[];
+  /**
+   * Not kernel state: the callers' own copies of the global PASIDs iommu_alloc_global_pasid
+   * returned to them and they have not freed (a driver's idxd->pasid), sorted, with repeats.
+   * Recorded by the harness (src/check/core/emulator.ts), never read by the core, so that an
+   * invariant can count holders by what each believes it holds, not by the allocator's table.
+   */
+  driver_pasids: number[];
   mms: MmState[];
   svas: IommuSva[];
   hw: HwIommu[];

@@ -75,6 +75,20 @@ export function toEmuArgs(
   };
 }
 
+/**
+ * The caller's side of iommu_alloc_global_pasid / iommu_free_global_pasid: the driver keeps the
+ * PASID it was given and drops it when it frees it (st.driver_pasids, harness-owned).
+ */
+function recordCallerPasids(st: KernelState, ev: KernelEvent, ret: KernelRet): void {
+  if (ev.type === 'iommu_alloc_global_pasid' && typeof ret === 'number' && ret >= 0) {
+    st.driver_pasids.push(ret);
+    st.driver_pasids.sort((a, b) => a - b);
+  } else if (ev.type === 'iommu_free_global_pasid' && ev.pasid !== undefined) {
+    const i = st.driver_pasids.indexOf(ev.pasid);
+    if (i >= 0) st.driver_pasids.splice(i, 1);
+  }
+}
+
 /** Run one event; `st` is mutated, `users` returned updated (allocation and free). */
 export function emuStep(
   cfg: KernelConfig,
@@ -86,6 +100,7 @@ export function emuStep(
   // dma_unmap_single and device_dma name mappings by index; the groups' optional arg defaults to all.
   if (ev.type === 'fq_flush_timeout' && ev.group === undefined) args.group = -1;
   const ret = kernel_call(cfg, st, ev.type, args);
+  recordCallerPasids(st, ev, ret);
   if (ev.type === 'iommu_paging_domain_alloc' && typeof ret === 'number' && ret >= 0) {
     const next = users.slice();
     const slot = next.indexOf(NO_DOMAIN);

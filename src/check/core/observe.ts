@@ -81,6 +81,7 @@ export function observe(
     dma_iommu: (dev) => st.devices[dev].dma_iommu,
     ida: st.global_pasids,
     mms: st.mms,
+    driver_pasids: st.driver_pasids,
     bonds: st.svas,
     hw_updates: hwUpdates(cfg, st),
     warnings: st.warnings,

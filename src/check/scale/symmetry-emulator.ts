@@ -15,7 +15,7 @@
  *                                     are not relabelled (the allocator takes the lowest free
  *                                     id, and a freed id may carry stale IOTLB entries, so ids
  *                                     are not interchangeable names);
- *   mms, global_pasids, warnings, op_calls, armed_faults   name no device.
+ *   mms, global_pasids, driver_pasids, warnings, op_calls, armed_faults   name no device.
  * Physical addresses: buffers are global; the only per-device page is a require_direct device's
  * IOMMU_RESV_DIRECT page, and the scenario rule keeps such devices out of classes.
  */
