@@ -18,6 +18,7 @@
  * judged by `coverage`, which explores without symmetry.
  */
 import type { KernelEvent } from './events.js';
+import { groupOfDevice } from './scenario.js';
 
 /** A relabelling: device d becomes dev[d], group g becomes group[g]. */
 export interface DevicePermutation {
@@ -138,15 +139,7 @@ function permutationsOf(items: readonly number[]): number[][] {
 
 /** Groups in order of first appearance, as the emulator and the charts number them. */
 function groupIndexOfDevice(devices: readonly DeviceLike[]): number[] {
-  const names: string[] = [];
-  return devices.map((d) => {
-    let g = names.indexOf(d.group);
-    if (g < 0) {
-      g = names.length;
-      names.push(d.group);
-    }
-    return g;
-  });
+  return devices.map((_, dev) => groupOfDevice({ devices }, dev));
 }
 
 /**

@@ -6,7 +6,7 @@
  */
 import type { FaultOp } from '../../spec/calls.js';
 import { DRIVER_FACTS, type DriverFacts } from '../../spec/drivers.js';
-import type { DriverName, Scenario } from '../../spec/scenario.js';
+import { type DriverName, groupNames, groupOfDevice, type Scenario } from '../../spec/scenario.js';
 
 export interface IommuTopo {
   readonly driver: DriverName;
@@ -42,19 +42,17 @@ export interface Topology {
 
 export function topologyOf(scenario: Scenario): Topology {
   const iommuIndex = new Map(scenario.iommus.map((m, i) => [m.name, i]));
-  const groupNames: string[] = [];
-  for (const d of scenario.devices) if (!groupNames.includes(d.group)) groupNames.push(d.group);
   const iommus: IommuTopo[] = scenario.iommus.map((m) => ({
     driver: m.driver,
     facts: DRIVER_FACTS[m.driver],
     has_identity_domain: DRIVER_FACTS[m.driver].has_identity_domain(m),
     deferred_flush: m.caps.includes('IOMMU_CAP_DEFERRED_FLUSH'),
   }));
-  const devices: DeviceTopo[] = scenario.devices.map((d) => {
+  const devices: DeviceTopo[] = scenario.devices.map((d, index) => {
     const iommu = iommuIndex.get(d.iommu) ?? 0;
     const max_pasids = Math.min(d.max_pasids, scenario.iommus[iommu].max_pasids);
     return {
-      group: groupNames.indexOf(d.group),
+      group: groupOfDevice(scenario, index),
       iommu,
       max_pasids,
       require_direct: d.require_direct,
@@ -62,7 +60,7 @@ export function topologyOf(scenario: Scenario): Topology {
       def_domain_type: iommus[iommu].facts.def_domain_type(scenario, d, max_pasids),
     };
   });
-  const groups: GroupTopo[] = groupNames.map((_, g) => {
+  const groups: GroupTopo[] = groupNames(scenario).map((_, g) => {
     const members = devices.flatMap((d, i) => (d.group === g ? [i] : []));
     return { iommu: devices[members[0]].iommu, devices: members };
   });

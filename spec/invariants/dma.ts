@@ -1,15 +1,14 @@
 /** DMA-API, IOTLB and isolation invariants (docs/kernel/13-invariants.md §13.16,
  * §13.18, §13.19; DMA isolation). */
 import type { DomainObs, Observation } from '../observe.js';
+import { groupOfDevice } from '../scenario.js';
 import { devicesOf } from './groups.js';
 import { DMA_C, type Invariant, IOVA_C } from './types.js';
 
 const PAGE = 4096;
 
 function groupOfDev(o: Observation, dev: number): number {
-  const names: string[] = [];
-  for (const d of o.scenario.devices) if (!names.includes(d.group)) names.push(d.group);
-  return names.indexOf(o.scenario.devices[dev].group);
+  return groupOfDevice(o.scenario, dev);
 }
 
 function translate(d: DomainObs, pfn: number): number {

@@ -2,6 +2,7 @@
  * §13.6, §13.7, §13.15, §13.23). */
 import { directPfn } from '../layout.js';
 import type { Observation } from '../observe.js';
+import { devicesOfGroup } from '../scenario.js';
 import { type Invariant, IOMMU_C } from './types.js';
 
 const liveIds = (o: Observation) => new Set(o.domains.map((d) => d.id));
@@ -168,11 +169,5 @@ export const StaticDomainsIntact: Invariant = {
 
 /** Device indices of group g, in scenario order. */
 export function devicesOf(o: Observation, g: number): number[] {
-  const names: string[] = [];
-  for (const d of o.scenario.devices) if (!names.includes(d.group)) names.push(d.group);
-  const out: number[] = [];
-  o.scenario.devices.forEach((d, i) => {
-    if (d.group === names[g]) out.push(i);
-  });
-  return out;
+  return devicesOfGroup(o.scenario, g);
 }

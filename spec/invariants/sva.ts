@@ -1,4 +1,5 @@
 /** SVA invariants (docs/kernel/13-invariants.md §13.14). */
+import { groupOfDevice } from '../scenario.js';
 import { type Invariant, SVA_C } from './types.js';
 
 export const SvaUsersMatchBonds: Invariant = {
@@ -27,10 +28,7 @@ export const SvaBondAttached: Invariant = {
       const d = o.domains.find((x) => x.id === b.domain);
       if (d === undefined) return `bond ${b.name} points at a freed domain`;
       const pasid = o.mms[d.sva_mm].pasid;
-      const groupNames: string[] = [];
-      for (const dv of o.scenario.devices)
-        if (!groupNames.includes(dv.group)) groupNames.push(dv.group);
-      const g = groupNames.indexOf(o.scenario.devices[b.dev].group);
+      const g = groupOfDevice(o.scenario, b.dev);
       if (!o.groups[g].pasids.some((e) => e.pasid === pasid && e.domain === b.domain))
         return `bond ${b.name} is not attached at PASID ${pasid}`;
     }

@@ -2,6 +2,8 @@
  * The kernel-list debates of docs/kernel/14-design-alternatives.md §14.1 to §14.7 as checkable
  * alternatives; each debate id is named in its section there.
  */
+
+import { groupOfDevice } from '../scenario.js';
 import amdIgpuAudioDma from './scenarios/amd-igpu-audio-dma.json' with { type: 'json' };
 import iovaRcacheRange from './scenarios/iova-rcache-range.json' with { type: 'json' };
 import s390Untrusted from './scenarios/s390-untrusted.json' with { type: 'json' };
@@ -180,9 +182,7 @@ export const VARIANTS: readonly Variant[] = [
         why: "the per-domain PASID is the core's, so drivers unbind with it still attached",
         allow: (view, ev, scenario) => {
           if (ev.dev === undefined || !view.devices[ev.dev].bound) return false;
-          const groups: string[] = [];
-          for (const d of scenario.devices) if (!groups.includes(d.group)) groups.push(d.group);
-          const g = groups.indexOf(scenario.devices[ev.dev].group);
+          const g = groupOfDevice(scenario, ev.dev);
           return view.groups[g].pasids.every(([, d]) => d === 'default');
         },
       },

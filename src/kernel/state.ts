@@ -5,7 +5,7 @@
 import type { FaultOp } from '../../spec/calls.js';
 import { FAULT_OPS } from '../../spec/calls.js';
 import { bufferPfn, directPfn } from '../../spec/layout.js';
-import type { Scenario } from '../../spec/scenario.js';
+import { groupNames, groupOfDevice, type Scenario } from '../../spec/scenario.js';
 import type {
   BufferInfo,
   DeviceInfo,
@@ -38,15 +38,13 @@ export function createKernelConfig(
     rtr_avail: m.rtr_avail,
   }));
   const iommuIndex = new Map(iommus.map((m) => [m.name, m.index]));
-  const groupNames: string[] = [];
-  for (const d of scenario.devices) if (!groupNames.includes(d.group)) groupNames.push(d.group);
   const devices: DeviceInfo[] = scenario.devices.map((d, index) => {
     const iommu = iommuIndex.get(d.iommu) ?? 0;
     return {
       index,
       name: d.name,
       iommu,
-      group: groupNames.indexOf(d.group),
+      group: groupOfDevice(scenario, index),
       max_pasids: Math.min(d.max_pasids, iommus[iommu].max_pasids),
       untrusted: d.untrusted,
       require_direct: d.require_direct,
@@ -56,7 +54,7 @@ export function createKernelConfig(
       direct_pfn: directPfn(index),
     };
   });
-  const groups: GroupInfo[] = groupNames.map((name, index) => {
+  const groups: GroupInfo[] = groupNames(scenario).map((name, index) => {
     const members = devices.filter((d) => d.group === index);
     return { index, name, iommu: members[0].iommu, devices: members.map((d) => d.index) };
   });
@@ -103,9 +101,9 @@ export function emptyKernelState(cfg: KernelConfig): KernelState {
       pci_32bit_workaround: d.pci && !cfg.scenario.kernel['iommu.forcedac'],
       maps: [],
     })),
-    driver_pasids: [],
     domains: [],
     global_pasids: [],
+    driver_pasids: [],
     mms: Array.from({ length: cfg.scenario.bounds.mms }, () => ({
       pasid: -1,
       sva_domains: [],
@@ -194,9 +192,9 @@ export function cloneKernelState(st: KernelState): KernelState {
       pci_32bit_workaround: d.pci_32bit_workaround,
       maps: d.maps.map((m) => ({ ...m })),
     })),
-    driver_pasids: st.driver_pasids.slice(),
     domains: st.domains.map(cloneDomain),
     global_pasids: st.global_pasids.slice(),
+    driver_pasids: st.driver_pasids.slice(),
     mms: st.mms.map((m) => ({ pasid: m.pasid, sva_domains: m.sva_domains.slice() })),
     svas: st.svas.map((s) => ({ ...s })),
     hw: st.hw.map((h) => ({

@@ -1,43 +1,149 @@
 /**
- * The event universe of a scenario: every call with every argument its bounds allow. The
- * explorer offers each state the events of the universe that a correct caller may make there
- * (the spec's caller contract); events on live mappings are generated from the state.
+ * The event universe of a scenario: every call with every argument its bounds allow, derived
+ * from the call vocabulary (spec/calls.ts). Each parameter kind ranges over the scenario's
+ * bounds (a `dev` over its devices, a `pasid` over `bounds.pasids`, ...); `EXPLORED` says, for
+ * every call, what differs from that default. It is keyed by every call name, so a call added to
+ * spec/calls.ts does not compile until it says how the explorer makes it: a new call cannot be
+ * forgotten. The explorer offers each state the events of the universe that a correct caller may
+ * make there (the spec's caller contract); events on live mappings are generated per state.
  */
-import { CALL_NAMES, type CallName } from '../../../spec/calls.js';
+import { CALL_NAMES, CALLS, type CallName, type ParamKind } from '../../../spec/calls.js';
 import type { DomainRef, KernelEvent } from '../../../spec/events.js';
-import type { Scenario } from '../../../spec/scenario.js';
+import { groupNames, type Scenario } from '../../../spec/scenario.js';
 import type { KernelState } from '../../kernel/types.js';
 import type { UserDomains } from './emulator.js';
 
-/** Calls the explorer never generates unless a scenario lists them in bounds.calls. */
-const OPT_IN: ReadonlySet<CallName> = new Set([
-  'iommu_map',
-  'iommu_unmap',
-  'iommu_unmap_fast',
-  'iommu_iotlb_sync',
-  'iommu_iova_to_phys',
-  'iommu_get_domain_for_dev',
-  'iommu_sva_get_pasid',
-  'dma_opt_mapping_size',
-  'iommu_group_show_type',
-  'hw_step',
-  'fault_inject',
-]);
+/** The values each parameter kind takes in a scenario. */
+type Ranges = { readonly [K in ParamKind]: readonly unknown[] };
+
+interface Plan {
+  /** Offered only when the scenario lists the call in `bounds.calls` (or a bound switches it on). */
+  readonly optIn?: boolean;
+  /** Ranges of some parameters, by parameter name, in place of their kind's (an optional
+   * parameter is left out unless named here). */
+  readonly ranges?: (r: Ranges) => Readonly<Record<string, readonly unknown[]>>;
+  /** Arguments computed from the others (the `as` name a handle-returning call records). */
+  readonly derive?: (ev: KernelEvent) => Partial<KernelEvent>;
+  /** Made per state, one per live DMA mapping of a device, not from the bounds. */
+  readonly perMapping?: boolean;
+}
+
+const PAGE = 4096;
+
+/** How the explorer makes each call. An empty plan: every parameter over its kind's range. */
+export const EXPLORED: { readonly [C in CallName]: Plan } = {
+  device_driver_attach: {},
+  device_release_driver: {},
+  iommu_group_store_type: {},
+  iommu_group_show_type: { optIn: true },
+  iommu_paging_domain_alloc: {},
+  iommu_domain_free: { ranges: (r) => ({ domain: r.domain.filter(isUserDomain) }) },
+  iommu_get_domain_for_dev: { optIn: true },
+  iommu_attach_device: {},
+  iommu_detach_device: {},
+  iommu_attach_group: {},
+  iommu_detach_group: {},
+  iommu_group_replace_domain: {},
+  iommu_device_claim_dma_owner: {},
+  iommu_device_release_dma_owner: {},
+  iommu_group_claim_dma_owner: {},
+  iommu_group_release_dma_owner: {},
+  iommu_attach_device_pasid: {},
+  iommu_detach_device_pasid: {},
+  // iommufd, the only caller of replace, always passes an attach handle.
+  iommu_replace_device_pasid: { derive: (ev) => ({ handle: `h${ev.pasid}` }) },
+  iommu_alloc_global_pasid: {},
+  iommu_free_global_pasid: {},
+  iommu_sva_bind_device: { derive: (ev) => ({ handle: svaHandle(ev.dev!, ev.mm!) }) },
+  iommu_sva_unbind_device: { ranges: (r) => ({ handle: svaHandles(r) }) },
+  iommu_sva_get_pasid: { optIn: true, ranges: (r) => ({ handle: svaHandles(r) }) },
+  mm_pasid_drop: {},
+  dma_map_single: {},
+  dma_unmap_single: { perMapping: true },
+  dma_opt_mapping_size: { optIn: true },
+  // debate 001: ask for IOVA caching up to 256 KiB (one order above the fixed range).
+  dma_set_max_opt_size: { ranges: () => ({ size: [256 * 1024] }) },
+  fq_flush_timeout: {},
+  iommu_map: { optIn: true },
+  iommu_unmap: { optIn: true, ranges: () => ({ size: [PAGE] }) },
+  iommu_unmap_fast: { optIn: true, ranges: () => ({ size: [PAGE] }) },
+  iommu_iotlb_sync: { optIn: true },
+  iommu_iova_to_phys: { optIn: true },
+  device_dma: { perMapping: true },
+  hw_step: { optIn: true },
+  fault_inject: { optIn: true },
+};
+
+function isUserDomain(d: unknown): boolean {
+  return (d as DomainRef).kind === 'user';
+}
+
+/** The `as` name the explorer gives the bond of device `dev` with mm `mm`. */
+export function svaHandle(dev: number, mm: number): string {
+  return `sva:${dev}:${mm}`;
+}
+
+function svaHandles(r: Ranges): string[] {
+  const out: string[] = [];
+  for (const dev of r.dev as number[])
+    for (const mm of r.mm as number[]) out.push(svaHandle(dev, mm));
+  return out;
+}
 
 /** Which calls a scenario explores. */
 export function exploredCalls(scenario: Scenario): CallName[] {
   const listed = scenario.bounds.calls as CallName[] | undefined;
-  const base = listed ?? CALL_NAMES.filter((c) => !OPT_IN.has(c));
+  const base = listed ?? CALL_NAMES.filter((c) => !EXPLORED[c].optIn);
   const out = base.slice();
   if (scenario.bounds.hw_steps && !out.includes('hw_step')) out.push('hw_step');
   if (scenario.bounds.faults.length > 0 && !out.includes('fault_inject')) out.push('fault_inject');
   return out;
 }
 
-function groupNames(s: Scenario): string[] {
-  const g: string[] = [];
-  for (const d of s.devices) if (!g.includes(d.group)) g.push(d.group);
-  return g;
+function rangesOf(scenario: Scenario): Ranges {
+  const b = scenario.bounds;
+  const groups = groupNames(scenario).map((_, i) => i);
+  const domains: DomainRef[] = [
+    ...Array.from({ length: b.domains }, (_, slot) => ({ kind: 'user', slot }) as const),
+    ...groups.map((group) => ({ kind: 'default', group }) as const),
+  ];
+  return {
+    dev: scenario.devices.map((_, i) => i),
+    group: groups,
+    domain: domains,
+    handle: [],
+    pasid: b.pasids,
+    type: b.types,
+    owner: b.owners,
+    buf: scenario.buffers.map((_, i) => i),
+    size: [],
+    iova: b.iovas,
+    mm: Array.from({ length: b.mms }, (_, i) => i),
+    iommu: scenario.iommus.map((_, i) => i),
+    op: b.faults,
+  };
+}
+
+/** The event field a parameter fills: the trace's `type` is the event's `sysfs`. */
+function fieldOf(param: string): keyof KernelEvent {
+  return param === 'type' ? 'sysfs' : (param as keyof KernelEvent);
+}
+
+/** Every event of one call over the product of its parameters' ranges, in parameter order. */
+function eventsOf(call: CallName, r: Ranges): KernelEvent[] {
+  const plan = EXPLORED[call];
+  const own = plan.ranges?.(r) ?? {};
+  let out: Record<string, unknown>[] = [{ type: call }];
+  for (const param of CALLS[call].params) {
+    const values = own[param.name] ?? (param.optional ? null : r[param.kind]);
+    if (values === null) continue;
+    const field = fieldOf(param.name);
+    out = out.flatMap((ev) => values.map((v) => ({ ...ev, [field]: v })));
+  }
+  return out.map((ev) => {
+    const e = ev as unknown as KernelEvent;
+    return plan.derive ? { ...e, ...plan.derive(e) } : e;
+  });
 }
 
 /**
@@ -45,66 +151,10 @@ function groupNames(s: Scenario): string[] {
  * Mapping-indexed events (dma_unmap_single, device_dma) are added per state by `stateEvents`.
  */
 export function staticUniverse(scenario: Scenario): KernelEvent[] {
-  const calls = new Set(exploredCalls(scenario));
-  const devs = scenario.devices.map((_, i) => i);
-  const groups = groupNames(scenario).map((_, i) => i);
-  const b = scenario.bounds;
-  const domains: DomainRef[] = [
-    ...Array.from({ length: b.domains }, (_, slot) => ({ kind: 'user', slot }) as const),
-    ...groups.map((group) => ({ kind: 'default', group }) as const),
-  ];
-  const mms = Array.from({ length: b.mms }, (_, i) => i);
-  const bufs = scenario.buffers.map((_, i) => i);
+  const r = rangesOf(scenario);
   const out: KernelEvent[] = [];
-  const add = (ev: KernelEvent) => {
-    if (calls.has(ev.type)) out.push(ev);
-  };
-  for (const dev of devs) {
-    add({ type: 'device_driver_attach', dev });
-    add({ type: 'device_release_driver', dev });
-    add({ type: 'iommu_paging_domain_alloc', dev });
-    add({ type: 'iommu_get_domain_for_dev', dev });
-    add({ type: 'iommu_device_release_dma_owner', dev });
-    add({ type: 'iommu_alloc_global_pasid', dev });
-    add({ type: 'dma_opt_mapping_size', dev });
-    for (const owner of b.owners) add({ type: 'iommu_device_claim_dma_owner', dev, owner });
-    for (const domain of domains) {
-      add({ type: 'iommu_attach_device', domain, dev });
-      add({ type: 'iommu_detach_device', domain, dev });
-      for (const pasid of b.pasids) {
-        add({ type: 'iommu_attach_device_pasid', domain, dev, pasid });
-        add({ type: 'iommu_detach_device_pasid', domain, dev, pasid });
-        add({ type: 'iommu_replace_device_pasid', domain, dev, pasid, handle: `h${pasid}` });
-      }
-    }
-    for (const mm of mms)
-      add({ type: 'iommu_sva_bind_device', dev, mm, handle: `sva:${dev}:${mm}` });
-    for (const buf of bufs) add({ type: 'dma_map_single', dev, buf });
-    // debate 001: ask for IOVA caching up to 256 KiB (one order above the fixed range).
-    add({ type: 'dma_set_max_opt_size', dev, size: 256 * 1024 });
-  }
-  for (const group of groups) {
-    for (const t of b.types) add({ type: 'iommu_group_store_type', group, sysfs: t });
-    add({ type: 'iommu_group_show_type', group });
-    for (const owner of b.owners) add({ type: 'iommu_group_claim_dma_owner', group, owner });
-    add({ type: 'iommu_group_release_dma_owner', group });
-    for (const domain of domains) {
-      add({ type: 'iommu_attach_group', domain, group });
-      add({ type: 'iommu_detach_group', domain, group });
-      add({ type: 'iommu_group_replace_domain', group, domain });
-    }
-  }
-  for (let slot = 0; slot < b.domains; slot++)
-    add({ type: 'iommu_domain_free', domain: { kind: 'user', slot } });
-  for (const pasid of b.pasids) add({ type: 'iommu_free_global_pasid', pasid });
-  for (const mm of mms) add({ type: 'mm_pasid_drop', mm });
-  for (const dev of devs)
-    for (const mm of mms) add({ type: 'iommu_sva_unbind_device', handle: `sva:${dev}:${mm}` });
-  for (const dev of devs)
-    for (const mm of mms) add({ type: 'iommu_sva_get_pasid', handle: `sva:${dev}:${mm}` });
-  add({ type: 'fq_flush_timeout' });
-  for (let iommu = 0; iommu < scenario.iommus.length; iommu++) add({ type: 'hw_step', iommu });
-  for (const op of b.faults) add({ type: 'fault_inject', op });
+  for (const call of exploredCalls(scenario))
+    if (!EXPLORED[call].perMapping) out.push(...eventsOf(call, r));
   return out;
 }
 

@@ -25,7 +25,7 @@
  * `group g0 pasids >= 2`, `mm mm0 bonds >= 1`, `device dev0 bound`.
  */
 import { inputError, type Parsed } from '../../../spec/input-error.js';
-import type { Scenario } from '../../../spec/scenario.js';
+import { groupNames, type Scenario } from '../../../spec/scenario.js';
 import type { SpecView } from '../../../spec/view.js';
 
 export type Fact = (v: SpecView) => boolean;
@@ -124,10 +124,8 @@ interface Names {
 }
 
 function namesOf(s: Scenario): Names {
-  const groups: string[] = [];
-  for (const d of s.devices) if (!groups.includes(d.group)) groups.push(d.group);
   return {
-    groups,
+    groups: groupNames(s),
     devices: s.devices.map((d) => d.name),
     mms: s.bounds.mms,
     domains: s.bounds.domains,

@@ -76,7 +76,7 @@ import { IOMMU_PASID_INVALID } from '../../../spec/domain-types.js';
 import { EBUSY, EPROBE_DEFER } from '../../../spec/errno.js';
 import type { KernelEvent } from '../../../spec/events.js';
 import type { SpecModel } from '../../../spec/model.js';
-import type { Scenario } from '../../../spec/scenario.js';
+import { groupOfDevice, type Scenario } from '../../../spec/scenario.js';
 import type { SpecView } from '../../../spec/view.js';
 import { bootEmulator } from '../core/emulator.js';
 import { enabledEvents } from '../core/explore.js';
@@ -885,9 +885,7 @@ export function specEnabledEvents<S>(
 }
 
 function groupIndexer(scenario: Scenario): (dev: number) => number {
-  const names: string[] = [];
-  for (const d of scenario.devices) if (!names.includes(d.group)) names.push(d.group);
-  return (dev) => names.indexOf(scenario.devices[dev].group);
+  return (dev) => groupOfDevice(scenario, dev);
 }
 
 function liveDomainRef(view: SpecView, ev: KernelEvent): boolean {
