@@ -32,4 +32,10 @@ export interface SpecModel<S = unknown> {
    * a model without it cannot be explored with symmetry reduction.
    */
   permute?(s: S, p: DevicePermutation): S;
+  /**
+   * The state with the groups and devices of `view` (the implementation's abstract state) in
+   * place of its own: replay goes on from the implementation's state after a divergence.
+   * Optional: without it replay goes on from the spec's own state.
+   */
+  resync?(s: S, view: SpecView): S;
 }

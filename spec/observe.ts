@@ -4,6 +4,7 @@
  * emulator; the invariants never see how the emulator stores anything. Domain ids are opaque
  * handles for identity only.
  */
+import type { DomainRef } from './events.js';
 import type { Scenario } from './scenario.js';
 import type { SpecView } from './view.js';
 
@@ -75,6 +76,11 @@ export interface Observation {
   readonly view: SpecView;
   readonly domains: readonly DomainObs[];
   readonly groups: readonly GroupObs[];
+  /**
+   * The id of the domain a caller's reference names (user slot, default or blocking), or -1.
+   * Optional for hand-made observations; the checker always answers it.
+   */
+  domainOf?(ref: DomainRef): number;
   /** What the hardware tables route an access from (dev, pasid) to; pasid 0 is the RID. */
   route(dev: number, pasid: number): RouteObs;
   /** Where an access from (dev, pasid) at an IOVA lands, looking only (no IOTLB fill). */
@@ -95,20 +101,20 @@ export interface Observation {
   readonly buffer_pfn: readonly number[];
   /** Whether the device's DMA ops go through the IOMMU (dev->dma_iommu). */
   dma_iommu(dev: number): boolean;
-  readonly ida: readonly number[];
-  readonly mms: readonly { readonly pasid: number; readonly sva_domains: readonly number[] }[];
-  readonly bonds: readonly {
-    readonly name: string;
-    readonly dev: number;
-    readonly domain: number;
   /** iommu_global_pasid_ida: the allocator's own table of allocated ids. */
-    readonly users: number;
+  readonly ida: readonly number[];
   /**
    * The global PASIDs drivers believe they hold: each one iommu_alloc_global_pasid returned to a
    * caller that has not freed it, with repeats. Observed at the callers, not in the allocator.
    */
   readonly driver_pasids: readonly number[];
   /** Per mm: mm->pasid (what the mm believes it holds) and its SVA domains. */
+  readonly mms: readonly { readonly pasid: number; readonly sva_domains: readonly number[] }[];
+  readonly bonds: readonly {
+    readonly name: string;
+    readonly dev: number;
+    readonly domain: number;
+    readonly users: number;
   }[];
   readonly hw_updates: readonly HwUpdateObs[];
   readonly warnings: readonly string[];

@@ -41,6 +41,7 @@ import {
   specKey,
 } from '../runtime/system.js';
 import { callerMayCall, isProposed, type MergedCallName } from './contract.js';
+import { resyncState } from './resync.js';
 import {
   bondNamed,
   currentDomainName,
@@ -478,6 +479,7 @@ export function createSpecModel(
     view: specView,
     key: (st) => specKey(charts, st),
     permute: (st, p) => (isIdentity(p) ? st : permuteSpecState(charts, st, p)),
+    resync: (st, view) => resyncState(charts, st, view),
   };
   // Instrumented models (coverage) see every step; the others answer repeated questions once.
   return options.onTransition === undefined ? memoiseSpecModel(model) : model;

@@ -55,6 +55,7 @@ export function memoiseSpecModel<S extends object>(model: SpecModel<S>): SpecMod
 
   const initial = intern(model.initial)[0];
   const permute = model.permute;
+  const resync = model.resync;
   return {
     initial,
     step(s, ev) {
@@ -87,5 +88,6 @@ export function memoiseSpecModel<S extends object>(model: SpecModel<S>): SpecMod
     ...(permute !== undefined
       ? { permute: (s: S, p: Parameters<typeof permute>[1]) => intern(permute(s, p))[0] }
       : {}),
+    ...(resync !== undefined ? { resync: (s: S, v: SpecView) => intern(resync(s, v))[0] } : {}),
   };
 }

@@ -1,12 +1,11 @@
 /** Step properties: what one call may change (docs/kernel/13-invariants.md §13.6, §13.10,
  * §13.11, §13.17, §13.18, §13.20). */
 import type { Observation } from '../observe.js';
+import { groupOfDevice } from '../scenario.js';
 import { type ActionInvariant, IOMMU_C } from './types.js';
 
 function groupOfDev(o: Observation, dev: number): number {
-  const names: string[] = [];
-  for (const d of o.scenario.devices) if (!names.includes(d.group)) names.push(d.group);
-  return names.indexOf(o.scenario.devices[dev].group);
+  return groupOfDevice(o.scenario, dev);
 }
 
 export const NoStealing: ActionInvariant = {
@@ -91,14 +90,23 @@ export const SysfsChangeNeedsNoUsers: ActionInvariant = {
 
 export const IommuUnmapIsSynchronous: ActionInvariant = {
   id: 'IommuUnmapIsSynchronous',
-  statement: 'When iommu_unmap returns, the IOTLB holds nothing of the unmapped range.',
-  citation: `${IOMMU_C}: iommu_unmap`,
-  holds(_before, ev, ret, after) {
+  statement:
+    "When iommu_unmap returns, the IOTLB holds nothing of the unmapped range under the unmapped domain's tag (other domains may map the same IOVAs).",
+  citation: `${IOMMU_C}: iommu_unmap, iommu_iotlb_sync (the gather names the unmapped domain)`,
+  holds(before, ev, ret, after) {
     if (ev.type !== 'iommu_unmap' || typeof ret !== 'number' || ret <= 0) return null;
+    if (ev.domain === undefined) return null;
+    const id = before.domainOf?.(ev.domain) ?? -1;
+    const d = before.domains.find((x) => x.id === id);
+    if (d === undefined) return null;
     const lo = Math.floor((ev.iova ?? 0) / 4096);
     const hi = lo + ret / 4096 - 1;
-    if (after.iotlb.some((e) => e.iova_pfn >= lo && e.iova_pfn <= hi))
-      return 'IOTLB still holds part of a range iommu_unmap returned';
+    if (
+      after.iotlb.some(
+        (e) => e.iommu === d.iommu && e.tag === id && e.iova_pfn >= lo && e.iova_pfn <= hi,
+      )
+    )
+      return `IOTLB still holds part of a range iommu_unmap returned, under domain ${id}'s tag`;
     return null;
   },
 };

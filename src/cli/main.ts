@@ -8,7 +8,7 @@ import { runReplay } from './commands/replay.js';
 import { runSchema } from './commands/schema.js';
 import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
 import { runVariantsCommand, type VariantsCliOptions } from './commands/variants.js';
-import { EXIT, processOutput } from './output.js';
+import { type CliOutput, EXIT, processOutput } from './output.js';
 
 function positiveInt(flag: string): (v: string) => number {
   return (v) => {
@@ -36,13 +36,24 @@ function nonNegativeInt(flag: string): (v: string) => number {
   };
 }
 
-/** The exit code; a promise when a command runs on worker threads (--workers). */
+/** The process's entry (bin/iommu-spec.mjs): `run` on stdout and stderr. */
 export function main(argv: readonly string[]): number | Promise<number> {
   // A closed pipe (`iommu-spec mutants | head`) ends the output, not the process with a trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   });
-  const out = processOutput();
+  return run(argv, processOutput());
+}
+
+/** Commander's text ends in a newline; `out.line` and `out.note` add their own. */
+const chomp = (s: string) => (s.endsWith('\n') ? s.slice(0, -1) : s);
+
+/**
+ * One command line, everything printed through `out` (commander's usage and errors too), so the
+ * tests run commands in process with a capturing output. The exit code; a promise when a command
+ * runs on worker threads (--workers).
+ */
+export function run(argv: readonly string[], out: CliOutput): number | Promise<number> {
   let code: number | Promise<number> = EXIT.OK;
   const program = new Command()
     .name('iommu-spec')
@@ -51,8 +62,8 @@ export function main(argv: readonly string[]): number | Promise<number> {
     )
     .exitOverride()
     .configureOutput({
-      writeErr: (s) => process.stderr.write(s),
-      writeOut: (s) => process.stdout.write(s),
+      writeErr: (s) => out.note(chomp(s)),
+      writeOut: (s) => out.line(chomp(s)),
     })
     .showHelpAfterError();
 
@@ -63,9 +74,15 @@ export function main(argv: readonly string[]): number | Promise<number> {
     .option('--json', 'machine output')
     .addOption(new Option('--mutant <name...>', 'enable seeded bugs in the emulator'))
     .option('--variant <name>', 'a design variant')
-    .action((trace: string, opts: { json?: boolean; mutant?: string[]; variant?: string }) => {
-      code = runReplay(trace, opts, out);
-    });
+    .option('--stop-at-first', 'stop at the first finding (default: replay to the end)')
+    .action(
+      (
+        trace: string,
+        opts: { json?: boolean; mutant?: string[]; variant?: string; stopAtFirst?: boolean },
+      ) => {
+        code = runReplay(trace, opts, out);
+      },
+    );
 
   program
     .command('explore')

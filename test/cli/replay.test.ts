@@ -248,7 +248,29 @@ describe('iommu-spec replay --json', () => {
     expect(out.steps[8]).toMatchObject({ call: 'iommu_paging_domain_alloc', ret: 'd1' });
   });
 
-  test('a mismatch exits 1 with result "mismatch" and the steps up to it', () => {
+  test('a mismatch exits 1 with result "mismatch", every step and every finding', () => {
+    const path = traceFile({
+      scenario: 'smmu-and-amd-igpu',
+      steps: [
+        { call: 'device_driver_attach', dev: SMMU },
+        { call: 'iommu_group_store_type', group: 'g0', type: 'identity', expect: 8 },
+        { call: 'device_release_driver', dev: SMMU },
+        { call: 'iommu_group_show_type', group: 'g0', expect: 'identity\n' },
+      ],
+    });
+    const r = cli('replay', '--json', path);
+    expect(r.status).toBe(1);
+    const out = JSON.parse(r.stdout);
+    expect(out.result).toBe('mismatch');
+    expect(out.steps.map((s: { index: number }) => s.index)).toEqual([0, 1, 2, 3]);
+    expect(out.steps[1]).toMatchObject({ index: 1, call: 'iommu_group_store_type', ret: -1 });
+    expect(out.findings).toEqual([
+      { result: 'mismatch', index: 1, expected: 8, actual: -1 },
+      { result: 'mismatch', index: 3, expected: 'identity\n', actual: 'DMA-FQ\n' },
+    ]);
+  });
+
+  test('--stop-at-first stops at the first finding', () => {
     const path = traceFile({
       scenario: 'smmu-and-amd-igpu',
       steps: [
@@ -257,12 +279,11 @@ describe('iommu-spec replay --json', () => {
         { call: 'device_release_driver', dev: SMMU },
       ],
     });
-    const r = cli('replay', '--json', path);
+    const r = cli('replay', '--json', '--stop-at-first', path);
     expect(r.status).toBe(1);
     const out = JSON.parse(r.stdout);
-    expect(out.result).toBe('mismatch');
     expect(out.steps.map((s: { index: number }) => s.index)).toEqual([0, 1]);
-    expect(out.steps[1]).toMatchObject({ index: 1, call: 'iommu_group_store_type', ret: -1 });
+    expect(out.findings).toHaveLength(1);
   });
 
   test('bad input with --json still exits 2 with the error on stderr', () => {

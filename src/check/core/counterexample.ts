@@ -4,8 +4,9 @@
  * return as each step's `expect`. `replay` reproduces it.
  */
 import type { KernelEvent, KernelRet } from '../../../spec/events.js';
-import type { Scenario } from '../../../spec/scenario.js';
+import { groupNames, type Scenario } from '../../../spec/scenario.js';
 import type { Lockstep, ProductState } from './lockstep.js';
+import { domainRefFor } from './trace-names.js';
 
 export interface TraceStepJson {
   readonly call: string;
@@ -18,9 +19,7 @@ export interface TraceJson {
 }
 
 function groupName(s: Scenario, g: number): string {
-  const names: string[] = [];
-  for (const d of s.devices) if (!names.includes(d.group)) names.push(d.group);
-  return names[g];
+  return groupNames(s)[g];
 }
 
 /** Re-run `path` and write it as trace steps. */
@@ -67,7 +66,15 @@ export function buildTrace(
       step.as = `d${slot}`;
       step.expect = `d${slot}`;
     } else if (ev.type === 'iommu_get_domain_for_dev') {
+      // The domain as the trace names it (replay's bindReturn names it the same way).
+      const ref =
+        typeof ret === 'number' && ret >= 0
+          ? domainRefFor(r.next.emu, r.next.users, ret)
+          : undefined;
       if (typeof ret === 'number' && ret < 0) step.expect = ret;
+      else if (ref !== undefined)
+        step.expect =
+          ref.kind === 'user' ? `d${ref.slot}` : `${ref.kind}:${groupName(scenario, ref.group)}`;
     } else if (ev.type === 'dma_map_single' && typeof ret === 'number' && ev.dev !== undefined) {
       const name = `iova${iovaCounter++}`;
       step.as = name;

@@ -4,7 +4,7 @@ import type { DomainObs, HwUpdateObs, Observation } from '../../../spec/observe.
 import { hwTranslate } from '../../drivers/device-dma.js';
 import type { KernelConfig, KernelState } from '../../kernel/types.js';
 import { abstractView } from './abstraction.js';
-import type { UserDomains } from './emulator.js';
+import { resolveDomain, type UserDomains } from './emulator.js';
 
 /** A driver may report in-flight entry updates (SMMUv3); others have none. */
 export type HwUpdateReporter = (cfg: KernelConfig, st: KernelState) => HwUpdateObs[];
@@ -73,6 +73,7 @@ export function observe(
       domain: g.domain,
       pasids: g.pasid_array.map((e) => ({ pasid: e.pasid, domain: e.domain })),
     })),
+    domainOf: (ref) => resolveDomain(st, users, { type: 'iommu_map', domain: ref }),
     route: (dev, pasid) => cfg.ops[cfg.devices[dev].iommu].walk(cfg, st, dev, pasid),
     access: (dev, iova_pfn, pasid) => hwTranslate(cfg, st, dev, iova_pfn, pasid, false),
     iotlb,
@@ -80,8 +81,8 @@ export function observe(
     buffer_pfn: cfg.buffers.map((b) => b.pfn),
     dma_iommu: (dev) => st.devices[dev].dma_iommu,
     ida: st.global_pasids,
-    mms: st.mms,
     driver_pasids: st.driver_pasids,
+    mms: st.mms,
     bonds: st.svas,
     hw_updates: hwUpdates(cfg, st),
     warnings: st.warnings,

@@ -1,23 +1,31 @@
 /**
  * Replaying a trace: each step resolved, run through the lockstep step, compared with its
- * `expect`. Stops at the first mismatch, divergence or broken invariant.
+ * `expect`. The replay runs to the end and reports every finding at the step where it occurs: a
+ * mismatch with `expect`, a divergence between spec and emulator (the spec then goes on from the
+ * emulator's state: SpecModel.resync), an invariant that starts to fail, an action invariant
+ * broken by the step. `stopAtFirst` stops at the first finding instead.
  */
 import { CALLS } from '../../../spec/calls.js';
 import { formatRet } from '../../../spec/errno.js';
 import type { KernelEvent, KernelRet } from '../../../spec/events.js';
 import { inputError, type Parsed } from '../../../spec/input-error.js';
+import { ACTION_INVARIANTS } from '../../../spec/invariants/index.js';
+import type { SpecModel } from '../../../spec/model.js';
 import type { Scenario } from '../../../spec/scenario.js';
 import type { TraceStep } from '../../../spec/trace.js';
 import { cloneKernelState } from '../../kernel/state.js';
 import { NO_DOMAIN } from '../../kernel/types.js';
+import { abstractView } from './abstraction.js';
 import { bootEmulator, resolveDomain, type UserDomains } from './emulator.js';
 import {
   createLockstep,
   type Lockstep,
   type LockstepOptions,
   type ProductState,
+  type StepResult,
+  type Violation,
 } from './lockstep.js';
-import { bindReturn, newTraceNames, resolveStep } from './trace-names.js';
+import { bindReturn, newTraceNames, resolveStep, traceMmNames } from './trace-names.js';
 
 export interface ReplayStep {
   readonly index: number;
@@ -44,32 +52,91 @@ export type ReplayOutcome =
       readonly message: string;
     };
 
+/** A finding: what went wrong at one step (index -1: in the booted state). */
+export type ReplayFinding = Exclude<ReplayOutcome, { readonly result: 'pass' }>;
+
 export interface ReplayResult {
   readonly steps: readonly ReplayStep[];
+  /** The first finding, or pass. */
   readonly outcome: ReplayOutcome;
+  /** Every finding, in step order (only the first with stopAtFirst). */
+  readonly findings: readonly ReplayFinding[];
+}
+
+export interface ReplayOptions extends LockstepOptions {
+  /** Stop at the first finding (the replay otherwise runs to the end). */
+  readonly stopAtFirst?: boolean;
+  /** The spec for another scenario: used when the trace names more mms than the bounds. */
+  readonly specFor?: (scenario: Scenario) => SpecModel;
+}
+
+const ACTION_IDS = new Set(ACTION_INVARIANTS.map((a) => a.id));
+
+/**
+ * The scenario a trace replays on: its bounds limit exploration, not replay, so it gets as many
+ * mms as the trace names (each name takes the next slot in order of first use).
+ */
+export function replayScenario(scenario: Scenario, steps: readonly TraceStep[]): Scenario {
+  const mms = traceMmNames(steps).length;
+  if (mms <= scenario.bounds.mms) return scenario;
+  return { ...scenario, bounds: { ...scenario.bounds, mms } };
 }
 
 const NULL_OK = new Set(['iommu_group_replace_domain']);
 
+/** Told of the booted state and of every step replayed (the HTML report's per-step snapshots). */
+export interface ReplayObserver {
+  boot?(ls: Lockstep, state: ProductState): void;
+  step?(step: ReplayStep, ev: KernelEvent, result: StepResult): void;
+}
+
 export function replayTrace(
   scenario: Scenario,
   steps: readonly TraceStep[],
-  options: LockstepOptions = {},
+  options: ReplayOptions = {},
+  observer: ReplayObserver = {},
 ): Parsed<ReplayResult> {
-  const emu = bootEmulator(scenario, options);
-  const ls: Lockstep = createLockstep(scenario, emu, options);
-  let state: ProductState = ls.initial;
-  const names = newTraceNames();
-  const out: ReplayStep[] = [];
-  const boot = ls.check(state);
-  if (boot !== null) {
-    return {
-      ok: true,
-      value: { steps: out, outcome: { result: 'violation', index: -1, ...boot } },
-    };
+  const stop = options.stopAtFirst ?? false;
+  const sc = replayScenario(scenario, steps);
+  // The spec is made for a scenario: rebuilt when the trace names more mms than its bounds.
+  let spec = options.spec;
+  if (sc !== scenario && spec) {
+    if (options.specFor === undefined)
+      return inputError(
+        'trace.steps',
+        `the trace names ${sc.bounds.mms} mms; replay it with a spec made for replayScenario()`,
+      );
+    spec = options.specFor(sc);
   }
+  const lsOptions: LockstepOptions = { ...options, spec, allViolations: !stop };
+  const emu = bootEmulator(sc, lsOptions);
+  const ls: Lockstep = createLockstep(sc, emu, lsOptions);
+  let state: ProductState = ls.initial;
+  const names = newTraceNames(traceMmNames(steps));
+  const out: ReplayStep[] = [];
+  const findings: ReplayFinding[] = [];
+  const done = (): Parsed<ReplayResult> => ({
+    ok: true,
+    value: { steps: out, outcome: findings[0] ?? { result: 'pass' }, findings },
+  });
+  observer.boot?.(ls, state);
+  /** State invariants broken in the current state: reported once, when they start to fail. */
+  let broken = new Set<string>();
+  const report = (index: number, vs: readonly Violation[]): void => {
+    const now = new Set<string>();
+    for (const v of vs) {
+      if (!ACTION_IDS.has(v.invariant)) {
+        now.add(v.invariant);
+        if (broken.has(v.invariant)) continue;
+      }
+      findings.push({ result: 'violation', index, ...v });
+    }
+    broken = now;
+  };
+  report(-1, stop ? [ls.check(state)].filter((v) => v !== null) : ls.checkAllOf(state));
+  if (stop && findings.length > 0) return done();
   for (const step of steps) {
-    const r = resolveStep(step, scenario, names, state.emu);
+    const r = resolveStep(step, sc, names, state.emu);
     if (!r.ok) return r;
     const ev: KernelEvent = r.value;
     if (ev.domain !== undefined && !NULL_OK.has(step.call)) {
@@ -83,46 +150,37 @@ export function replayTrace(
     }
     const before = state.emu.warnings.length;
     const res = ls.step(state, ev);
-    const bound = bindReturn(step, ev, res.emuRet, names, res.next.emu, res.next.users);
+    const bound = bindReturn(step, ev, res.emuRet, names, res.next.emu, res.next.users, sc);
     if (!bound.ok) return bound;
     const ret = bound.value;
-    out.push({
+    const replayed: ReplayStep = {
       index: step.index,
       call: step.call,
       ret,
       expect: step.expect,
       warnings: res.next.emu.warnings.slice(before),
-    });
-    if (res.divergence !== null) {
-      return {
-        ok: true,
-        value: {
-          steps: out,
-          outcome: { result: 'divergence', index: step.index, message: res.divergence },
-        },
-      };
-    }
-    if (res.violation !== null) {
-      return {
-        ok: true,
-        value: {
-          steps: out,
-          outcome: { result: 'violation', index: step.index, ...res.violation },
-        },
-      };
-    }
-    if (step.expect !== undefined && !retEquals(step.expect, ret)) {
-      return {
-        ok: true,
-        value: {
-          steps: out,
-          outcome: { result: 'mismatch', index: step.index, expected: step.expect, actual: ret },
-        },
-      };
+    };
+    out.push(replayed);
+    observer.step?.(replayed, ev, res);
+    const before_findings = findings.length;
+    if (res.divergence !== null)
+      findings.push({ result: 'divergence', index: step.index, message: res.divergence });
+    // After a divergence the step checked no invariant: check the emulator's state now.
+    report(step.index, res.divergence === null ? res.violations : ls.checkAllOf(res.next));
+    if (step.expect !== undefined && !retEquals(step.expect, ret))
+      findings.push({ result: 'mismatch', index: step.index, expected: step.expect, actual: ret });
+    if (stop && findings.length > before_findings) {
+      findings.splice(before_findings + 1);
+      return done();
     }
     state = res.next;
+    if (res.divergence !== null && spec?.resync !== undefined) {
+      // The spec goes on from the emulator's state.
+      const view = abstractView(ls.cfg, state.emu, state.users);
+      state = { ...state, spec: spec.resync(state.spec, view) };
+    }
   }
-  return { ok: true, value: { steps: out, outcome: { result: 'pass' } } };
+  return done();
 }
 
 function retEquals(a: KernelRet, b: KernelRet): boolean {

@@ -5,9 +5,14 @@
 
 import type { FaultOp } from '../../../spec/calls.js';
 import { IOMMU_DOMAIN_SVA } from '../../../spec/domain-types.js';
-import type { DomainRef, KernelEvent, KernelRet } from '../../../spec/events.js';
+import {
+  type DomainRef,
+  domainRefKey,
+  type KernelEvent,
+  type KernelRet,
+} from '../../../spec/events.js';
 import { type InputError, inputError, type Parsed } from '../../../spec/input-error.js';
-import type { Scenario } from '../../../spec/scenario.js';
+import { groupNames, type Scenario } from '../../../spec/scenario.js';
 import type { TraceStep } from '../../../spec/trace.js';
 import type { KernelState } from '../../kernel/types.js';
 import type { UserDomains } from './emulator.js';
@@ -17,10 +22,27 @@ export interface TraceNames {
   readonly domains: Map<string, DomainRef>;
   readonly iovas: Map<string, number>;
   readonly handles: Set<string>;
+  /** The trace's mm names, each the emulator's mm slot in order of first use. */
+  readonly mms: ReadonlyMap<string, number>;
 }
 
-export function newTraceNames(): TraceNames {
-  return { domains: new Map(), iovas: new Map(), handles: new Set() };
+export function newTraceNames(mmNames: readonly string[] = []): TraceNames {
+  return {
+    domains: new Map(),
+    iovas: new Map(),
+    handles: new Set(),
+    mms: new Map(mmNames.map((n, i) => [n, i])),
+  };
+}
+
+/** The mm names a trace uses, in order of first use (any names: bounds limit exploration only). */
+export function traceMmNames(steps: readonly TraceStep[]): string[] {
+  const out: string[] = [];
+  for (const st of steps) {
+    const mm = st.args.mm;
+    if (typeof mm === 'string' && !out.includes(mm)) out.push(mm);
+  }
+  return out;
 }
 
 function where(step: TraceStep, field: string): string {
@@ -40,13 +62,15 @@ export function resolveStep(
     list.findIndex((x) => x.name === v);
   if (a.dev !== undefined) ev.dev = idx(scenario.devices, a.dev);
   if (a.group !== undefined) {
-    const groups: string[] = [];
-    for (const d of scenario.devices) if (!groups.includes(d.group)) groups.push(d.group);
-    ev.group = groups.indexOf(a.group as string);
+    ev.group = groupNames(scenario).indexOf(a.group as string);
   }
   if (a.buf !== undefined) ev.buf = idx(scenario.buffers, a.buf);
   if (a.iommu !== undefined) ev.iommu = idx(scenario.iommus, a.iommu);
-  if (a.mm !== undefined) ev.mm = Number(String(a.mm).slice(2));
+  if (a.mm !== undefined) {
+    const mm = names.mms.get(String(a.mm));
+    if (mm === undefined) return inputError(where(step, 'mm'), `no mm named "${a.mm}"`);
+    ev.mm = mm;
+  }
   if (a.type !== undefined) ev.sysfs = a.type as string;
   if (a.owner !== undefined) ev.owner = a.owner as string | null;
   if (a.pasid !== undefined) ev.pasid = a.pasid as number;
@@ -102,9 +126,7 @@ export function resolveStep(
 export function builtinDomainName(scenario: Scenario, name: string): DomainRef | undefined {
   const m = /^(default|blocking):(.+)$/.exec(name);
   if (m === null) return undefined;
-  const groups: string[] = [];
-  for (const d of scenario.devices) if (!groups.includes(d.group)) groups.push(d.group);
-  const group = groups.indexOf(m[2]);
+  const group = groupNames(scenario).indexOf(m[2]);
   if (group < 0) return undefined;
   return { kind: m[1] as 'default' | 'blocking', group };
 }
@@ -125,8 +147,19 @@ export function domainRefFor(
 }
 
 /**
+ * The name a trace gives a domain: the newest name bound to it (its `as` name), else `d<slot>`
+ * for a user domain and `default:<group>` / `blocking:<group>` by the scenario's group names.
+ */
+export function traceDomainName(scenario: Scenario, names: TraceNames, ref: DomainRef): string {
+  let found: string | undefined;
+  for (const [name, r] of names.domains) if (domainRefKey(r) === domainRefKey(ref)) found = name;
+  if (found !== undefined) return found;
+  return ref.kind === 'user' ? `d${ref.slot}` : `${ref.kind}:${groupNames(scenario)[ref.group]}`;
+}
+
+/**
  * The trace value of a call's return, binding `as` names. Allocators return the `as` name (or a
- * generated one); IOVAs and PASIDs stay numbers.
+ * generated one); a looked-up domain is named as the trace named it; IOVAs and PASIDs stay numbers.
  */
 export function bindReturn(
   step: TraceStep,
@@ -135,6 +168,7 @@ export function bindReturn(
   names: TraceNames,
   st: KernelState,
   users: UserDomains,
+  scenario: Scenario,
 ): Parsed<KernelRet> {
   switch (step.call) {
     case 'iommu_paging_domain_alloc':
@@ -150,7 +184,11 @@ export function bindReturn(
           `returned ${what}, which a trace cannot name`,
         );
       }
-      const name = step.as ?? (ref.kind === 'user' ? `d${ref.slot}` : `${ref.kind}:${ev.dev}`);
+      if (step.call === 'iommu_paging_domain_alloc')
+        // A new domain in this slot: names bound to the slot's previous domain are stale.
+        for (const [n, r] of names.domains)
+          if (domainRefKey(r) === domainRefKey(ref)) names.domains.delete(n);
+      const name = step.as ?? traceDomainName(scenario, names, ref);
       names.domains.set(name, ref);
       return { ok: true, value: name };
     }
