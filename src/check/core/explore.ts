@@ -14,6 +14,8 @@ import {
   type Lockstep,
   type LockstepOptions,
   type ProductState,
+  type TransitionResult,
+  type Violation,
 } from './lockstep.js';
 import { stateEvents, staticUniverse } from './universe.js';
 
@@ -110,10 +112,8 @@ export function enabledEvents(
 
 export function explore(scenario: Scenario, options: ExploreOptions = {}): ExploreResult {
   const emu = bootEmulator(scenario, options);
-  const ls = createLockstep(scenario, emu, {
-    ...options,
-    allViolations: options.collectAll ?? options.allViolations,
-  });
+  const allViolations = options.collectAll ?? options.allViolations ?? false;
+  const ls = createLockstep(scenario, emu, { ...options, allViolations });
   const collected: Finding[] = [];
   const universe = staticUniverse(scenario);
   const maxStates = options.maxStates ?? Number.POSITIVE_INFINITY;
@@ -137,7 +137,21 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     seenKeys!.add(k);
     return true;
   };
+  const isSeen = (k: string): boolean => {
+    if (fp !== null) {
+      const [a, b] = fingerprint64(k);
+      return fp.has(a, b);
+    }
+    return seenKeys!.has(k);
+  };
   const seenCount = () => (fp !== null ? fp.size : seenKeys!.size);
+  /** The step's violations as Lockstep.step orders them: state invariants, then action ones. */
+  const withStateViolations = (t: TransitionResult, stateV: Violation[]) => {
+    const violations = stateV;
+    if (t.divergence === null && (allViolations || violations.length === 0))
+      violations.push(...t.actionViolations);
+    return { next: t.next, divergence: t.divergence, violation: violations[0] ?? null, violations };
+  };
   let parent = new Int32Array(1024);
   // An event's index among its parent's enabled events: a state offers far fewer than 2^16.
   let parentEvent = new Uint16Array(1024);
@@ -218,9 +232,14 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
         );
       for (let e = 0; e < evs.length; e++) {
         const ev = evs[e];
-        const r = ls.step(s, ev);
+        const t = ls.transition(s, ev);
         transitions++;
         perCall[ev.type] = (perCall[ev.type] ?? 0) + 1;
+        // State invariants once per new state: a state already seen held them all (the search
+        // stops at the first violation, and collectAll never marks a violating state seen).
+        const key = t.divergence === null ? keyOf(t.next) : '';
+        const fresh = t.divergence === null && !isSeen(key);
+        const r = withStateViolations(t, fresh ? ls.stateViolations(t.next) : []);
         if (options.collectAll && (r.divergence !== null || r.violation !== null)) {
           const broken =
             r.divergence !== null
@@ -264,7 +283,8 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
                 };
           return finish('violation', [f], transitions, depth + 1);
         }
-        if (!markSeen(keyOf(r.next))) continue;
+        if (!fresh) continue;
+        markSeen(key);
         if (stored === parent.length) {
           const p2 = new Int32Array(parent.length * 2);
           p2.set(parent);

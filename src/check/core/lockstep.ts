@@ -61,10 +61,28 @@ export interface LockstepOptions extends ConfigOptions {
   readonly contractChanges?: readonly ContractChange[];
 }
 
+/**
+ * One step without the state invariants of the state it reaches (the explorer checks those once
+ * per new state, `stateViolations`): the successor, both returns, conformance and the action
+ * invariants, which read observations only when the call is theirs (lazily, cached per state).
+ */
+export interface TransitionResult {
+  readonly next: ProductState;
+  readonly emuRet: KernelRet;
+  readonly specRet: SpecRet | null;
+  readonly divergence: string | null;
+  /** The action invariants the step broke (with allViolations every one, else at most one). */
+  readonly actionViolations: readonly Violation[];
+}
+
 export interface Lockstep {
   readonly cfg: KernelConfig;
   readonly initial: ProductState;
   step(s: ProductState, ev: KernelEvent): StepResult;
+  /** step() without the state invariants of the successor. */
+  transition(s: ProductState, ev: KernelEvent): TransitionResult;
+  /** The state invariants a state breaks (with allViolations every one, else at most one). */
+  stateViolations(s: ProductState): Violation[];
   /** The state invariants on one state. */
   check(s: ProductState): Violation | null;
   /** Every state invariant one state breaks. */
@@ -148,7 +166,17 @@ export function createLockstep(
     emu: emu.initial,
     users: [],
   };
-  const obs = (s: ProductState): Observation => observe(cfg, s.emu, s.users, reportHwUpdates);
+  // One observation per product state, computed when first read and kept with the state.
+  const observations = new WeakMap<ProductState, Observation>();
+  const obs = (s: ProductState): Observation => {
+    let o = observations.get(s);
+    if (o === undefined) {
+      o = observe(cfg, s.emu, s.users, reportHwUpdates);
+      observations.set(s, o);
+    }
+    return o;
+  };
+  const LazyObs = lazyObservationClass(obs(initial));
   const conformance = options.conformance ?? true;
   const all = options.allViolations ?? false;
 
@@ -187,49 +215,63 @@ export function createLockstep(
       : `after ${ev.type} the emulator's state ${viewKey(ve)} differs from the spec's ${viewKey(vs)}`;
   }
 
+  function transition(s: ProductState, ev: KernelEvent): TransitionResult {
+    const emuState = cloneKernelState(s.emu);
+    const r = emuStep(cfg, emuState, s.users, ev);
+    let divergence: string | null = null;
+    let specRet: SpecRet | null = null;
+    let specNext: unknown = null;
+    if (spec !== null && callSpec(ev.type).proposal !== undefined) {
+      // A proposed call the merged kernel never had: the spec has no transition for it.
+      specNext = s.spec;
+    } else if (spec !== null) {
+      const t = spec.step(s.spec, ev);
+      specRet = t.ret;
+      specNext = t.next;
+      // Variant runs keep the spec only for its caller contract.
+      if (conformance) divergence = conformanceOf(ev, t.ret, specNext, emuState, r.users, r.ret);
+    }
+    const next: ProductState = { spec: specNext, emu: emuState, users: r.users };
+    const actionViolations: Violation[] = [];
+    if (divergence === null && actions.length > 0) {
+      // Most calls are no action invariant's: those read neither observation.
+      const before = new LazyObs(() => obs(s));
+      const after = new LazyObs(() => obs(next));
+      for (const a of actions) {
+        const msg = a.holds(before, ev, r.ret, after);
+        if (msg !== null) {
+          actionViolations.push({ invariant: a.id, citation: a.citation, message: msg });
+          if (!all) break;
+        }
+      }
+    }
+    return { next, emuRet: r.ret, specRet, divergence, actionViolations };
+  }
+
   return {
     cfg,
     initial,
     step(s, ev) {
-      const emuState = cloneKernelState(s.emu);
-      const r = emuStep(cfg, emuState, s.users, ev);
-      let divergence: string | null = null;
-      let specRet: SpecRet | null = null;
-      let specNext: unknown = null;
-      if (spec !== null && callSpec(ev.type).proposal !== undefined) {
-        // A proposed call the merged kernel never had: the spec has no transition for it.
-        specNext = s.spec;
-      } else if (spec !== null) {
-        const t = spec.step(s.spec, ev);
-        specRet = t.ret;
-        specNext = t.next;
-        // Variant runs keep the spec only for its caller contract.
-        if (conformance) divergence = conformanceOf(ev, t.ret, specNext, emuState, r.users, r.ret);
-      }
-      const next: ProductState = { spec: specNext, emu: emuState, users: r.users };
+      const t = transition(s, ev);
       const violations: Violation[] = [];
-      if (divergence === null) {
-        const after = obs(next);
-        checkAll(after, violations);
-        if ((all || violations.length === 0) && actions.length > 0) {
-          const before = obs(s);
-          for (const a of actions) {
-            const msg = a.holds(before, ev, r.ret, after);
-            if (msg !== null) {
-              violations.push({ invariant: a.id, citation: a.citation, message: msg });
-              if (!all) break;
-            }
-          }
-        }
+      if (t.divergence === null) {
+        checkAll(obs(t.next), violations);
+        if (all || violations.length === 0) violations.push(...t.actionViolations);
       }
       return {
-        next,
-        emuRet: r.ret,
-        specRet,
-        divergence,
+        next: t.next,
+        emuRet: t.emuRet,
+        specRet: t.specRet,
+        divergence: t.divergence,
         violation: violations[0] ?? null,
         violations,
       };
+    },
+    transition,
+    stateViolations(s) {
+      const out: Violation[] = [];
+      checkAll(obs(s), out);
+      return out;
     },
     check: (s) => checkState(obs(s)),
     checkAllOf(s) {
@@ -271,3 +313,32 @@ export function createLockstep(
 }
 
 export { cloneKernelState };
+
+/**
+ * A class whose instances stand for an observation computed on first read: one getter per field
+ * of `sample` (every observation has the same fields), each computing the whole observation once.
+ */
+function lazyObservationClass(
+  sample: Observation,
+): new (
+  compute: () => Observation,
+) => Observation {
+  class Lazy {
+    private o: Observation | null = null;
+    constructor(private readonly compute: () => Observation) {}
+    full(): Observation {
+      this.o ??= this.compute();
+      return this.o;
+    }
+  }
+  for (const k of Object.keys(sample) as (keyof Observation)[])
+    Object.defineProperty(Lazy.prototype, k, {
+      get(this: Lazy) {
+        return this.full()[k];
+      },
+    });
+  // The getters above give it every field of Observation.
+  return Lazy as unknown as new (
+    compute: () => Observation,
+  ) => Observation;
+}

@@ -39,6 +39,17 @@ export class FingerprintSet {
     return this.insert(h1, h2);
   }
 
+  /** Whether the fingerprint is there. */
+  has(h1: number, h2: number): boolean {
+    let i = (h1 ^ Math.imul(h2, 0x27d4eb2d)) & this.mask;
+    for (;;) {
+      const a = this.table[2 * i];
+      if (a === 0) return false;
+      if (a === h1 && this.table[2 * i + 1] === h2) return true;
+      i = (i + 1) & this.mask;
+    }
+  }
+
   private insert(h1: number, h2: number): boolean {
     let i = (h1 ^ Math.imul(h2, 0x27d4eb2d)) & this.mask;
     for (;;) {
