@@ -21,7 +21,7 @@ import type { Scenario } from '../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../spec/scenarios/index.js';
 import { explore } from '../src/check/core/explore.js';
 import { staticUniverse } from '../src/check/core/universe.js';
-import { specEnabledEvents } from '../src/check/frontends/paths.js';
+import { specEnabledEvents } from '../src/check/frontends/paths/index.js';
 import { specSearch } from '../src/check/frontends/spec-search.js';
 import { baselineSearch } from './baseline.js';
 import { workersSpeedup } from './workers.js';

@@ -8,7 +8,7 @@
 import type { SpecModel } from '../../../spec/model.js';
 import type { Scenario } from '../../../spec/scenario.js';
 import { staticUniverse } from '../core/universe.js';
-import { specEnabledEvents } from './paths.js';
+import { specEnabledEvents } from './paths/index.js';
 
 export interface SpecSearchResult {
   readonly states: number;

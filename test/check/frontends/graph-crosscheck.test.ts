@@ -21,7 +21,11 @@ import { enabledEvents, explore } from '../../../src/check/core/explore.js';
 import { createLockstep } from '../../../src/check/core/lockstep.js';
 import { staticUniverse } from '../../../src/check/core/universe.js';
 import { getAdjacencyMap } from '../../../src/check/frontends/graph.js';
-import { specEnabledEvents, specLogic, specStateOf } from '../../../src/check/frontends/paths.js';
+import {
+  specEnabledEvents,
+  specLogic,
+  specStateOf,
+} from '../../../src/check/frontends/paths/index.js';
 
 /**
  * Pinned per scenario: spec-only states and edges (state x enabled event), and the explorer's

@@ -30,7 +30,7 @@ import {
   type Realisation,
   realise,
   specStateOf,
-} from '../../../src/check/frontends/paths.js';
+} from '../../../src/check/frontends/paths/index.js';
 
 /** The chart instances followed, each on a small built-in scenario that exercises it. */
 const SUBJECTS: readonly { readonly scenario: string; readonly instance: ChartInstance }[] = [

@@ -11,7 +11,7 @@ import { parseScenario } from '../../../spec/parse.js';
 import type { Scenario } from '../../../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../../../spec/scenarios/index.js';
 import { staticUniverse } from '../../../src/check/core/universe.js';
-import { specEnabledEvents } from '../../../src/check/frontends/paths.js';
+import { specEnabledEvents } from '../../../src/check/frontends/paths/index.js';
 
 function parsed(name: string): Scenario {
   const r = parseScenario(BUILTIN_SCENARIOS[name]);
