@@ -52,6 +52,12 @@ const iommuSchema = z
     max_pasids: smallInt(1 << 20).default(0),
     /** s390: zdev->rtr_avail, whether the identity (passthrough) ops are registered. */
     rtr_avail: z.boolean().default(false),
+    /**
+     * intel-vtd: CAP.CM, caching mode (a virtual VT-d such as QEMU's caching-mode=on) on a unit
+     * that translates second-stage by default (QEMU's x-flts=off): intel_iommu_init() forces
+     * strict mode, "IOMMU batching disallowed due to virtualization".
+     */
+    caching_mode: z.boolean().default(false),
   })
   .strict();
 
@@ -196,6 +202,14 @@ export const scenarioSchema = z
       });
     };
     unique(s.iommus, 'iommus');
+    s.iommus.forEach((m, i) => {
+      if (m.caching_mode && m.driver !== 'intel-vtd')
+        ctx.addIssue({
+          code: 'custom',
+          path: ['iommus', i, 'caching_mode'],
+          message: 'caching mode is a VT-d capability (intel-vtd only)',
+        });
+    });
     unique(s.devices, 'devices');
     unique(s.buffers, 'buffers');
     const iommus = new Map(s.iommus.map((m) => [m.name, m]));

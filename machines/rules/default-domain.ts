@@ -48,12 +48,17 @@ export function isDmaApiType(name: DefaultTypeName): boolean {
  * iommu_subsys_init(): passthrough from iommu.passthrough=, else from Kconfig unless memory
  * encryption overrides it; a translated default that is not strict becomes DMA_FQ.
  */
-export function globalDefaultDomainType(kernel: Scenario['kernel']): number {
+export function globalDefaultDomainType(
+  kernel: Scenario['kernel'],
+  iommus: Scenario['iommus'] = [],
+): number {
   const cmdline = kernel['iommu.passthrough'];
   const passthrough =
     cmdline ?? (kernel.CONFIG_IOMMU_DEFAULT_PASSTHROUGH && !kernel.CC_ATTR_MEM_ENCRYPT);
   if (passthrough) return IOMMU_DOMAIN_IDENTITY;
-  const strict = kernel['iommu.strict'] ?? kernel.CONFIG_IOMMU_DEFAULT_DMA_STRICT;
+  const strict =
+    (kernel['iommu.strict'] ?? kernel.CONFIG_IOMMU_DEFAULT_DMA_STRICT) ||
+    iommus.some((m) => m.caching_mode);
   return strict ? IOMMU_DOMAIN_DMA : IOMMU_DOMAIN_DMA_FQ;
 }
 
@@ -142,7 +147,7 @@ export function allocDefaultDomain(
   armed: readonly FaultOp[],
 ): AllocResult {
   if (req) return allocDefaultDomainOfType(topo, group, req, current, armed);
-  const global = globalDefaultDomainType(topo.scenario.kernel);
+  const global = globalDefaultDomainType(topo.scenario.kernel, topo.scenario.iommus);
   const first = allocDefaultDomainOfType(topo, group, global, current, armed);
   if (first.errno === 0) return first;
   if (global === IOMMU_DOMAIN_DMA) return { ...first, errno: -EINVAL };

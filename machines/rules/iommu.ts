@@ -173,7 +173,7 @@ export function sysfsFacts(
   const req = parseSysfsType(buf);
   const devs = topo.groups[g].devices;
   const devDef = legacyDeviceDefDomainType(topo, devs[0]);
-  const legacyType = (req ?? 0) || devDef || globalDefaultDomainType(kernel);
+  const legacyType = (req ?? 0) || devDef || globalDefaultDomainType(kernel, topo.scenario.iommus);
   const requested = legacy ? legacyType : requestedDomainType(topo, g, req ?? 0);
   const legal = requested >= 0;
   const current = typeOfName(cur);

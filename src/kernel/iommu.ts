@@ -121,6 +121,15 @@ function pasidArrayErase(st: KernelState, group: number, pasid: number): void {
   if (i >= 0) arr.splice(i, 1);
 }
 
+/**
+ * iommu_set_dma_strict(): a driver forces strict mode; a DMA_FQ global default becomes DMA.
+ * Mirrors: drivers/iommu/iommu.c iommu_set_dma_strict().
+ */
+export function iommu_set_dma_strict(st: KernelState): void {
+  st.iommu_dma_strict = true;
+  if (st.iommu_def_domain_type === IOMMU_DOMAIN_DMA_FQ) st.iommu_def_domain_type = IOMMU_DOMAIN_DMA;
+}
+
 /* ------------------------------------------------------------------------------------------ */
 /* Boot: iommu_subsys_init and bus_iommu_probe                                                 */
 /* ------------------------------------------------------------------------------------------ */
@@ -141,6 +150,7 @@ export function iommu_boot(cfg: KernelConfig, st: KernelState): void {
     passthrough = k.CONFIG_IOMMU_DEFAULT_PASSTHROUGH;
     // "Memory encryption detected - Disabling default IOMMU Passthrough"
     if (passthrough && k.CC_ATTR_MEM_ENCRYPT) passthrough = false;
+  for (const m of cfg.iommus) cfg.ops[m.index].init?.(cfg, st, m.index);
   }
   st.iommu_dma_strict = k['iommu.strict'] ?? k.CONFIG_IOMMU_DEFAULT_DMA_STRICT;
   st.iommu_def_domain_type = passthrough ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;

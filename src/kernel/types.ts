@@ -300,6 +300,8 @@ export interface IommuOps {
   has_identity_domain(cfg: KernelConfig, iommu: number): boolean;
   /** ops->blocked_domain exists. */
   readonly has_blocked_domain: boolean;
+  /** The driver's init (intel_iommu_init), after iommu_subsys_init and before probing. */
+  init?(cfg: KernelConfig, st: KernelState, iommu: number): void;
   /** ops->def_domain_type(dev): 0 for no preference. */
   def_domain_type(cfg: KernelConfig, dev: number): number;
   /** ops->capable / device_iommu_capable. */
