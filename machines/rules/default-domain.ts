@@ -46,7 +46,10 @@ export function isDmaApiType(name: DefaultTypeName): boolean {
 
 /**
  * iommu_subsys_init(): passthrough from iommu.passthrough=, else from Kconfig unless memory
- * encryption overrides it; a translated default that is not strict becomes DMA_FQ.
+ * encryption overrides it; a translated default that is not strict becomes DMA_FQ. Then the
+ * drivers' init: a VT-d unit in caching mode calls iommu_set_dma_strict(), which downgrades a
+ * DMA_FQ default to DMA whatever iommu.strict= said (drivers/iommu/intel/iommu.c
+ * intel_iommu_init: "IOMMU batching disallowed due to virtualization").
  */
 export function globalDefaultDomainType(
   kernel: Scenario['kernel'],
