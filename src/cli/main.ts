@@ -1,5 +1,6 @@
 /** iommu-spec: the command line. The only module that touches process, files and the console. */
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { type ConformCliOptions, runConform } from './commands/conform.js';
 import { type CoverageCliOptions, runCoverage } from './commands/coverage.js';
 import { type DocsCliOptions, runDocs } from './commands/docs.js';
 import { type ExploreCliOptions, runExplore } from './commands/explore.js';
@@ -66,6 +67,16 @@ export function run(argv: readonly string[], out: CliOutput): number | Promise<n
       writeOut: (s) => out.line(chomp(s)),
     })
     .showHelpAfterError();
+
+  program
+    .command('conform')
+    .description('run traces on the emulator and on a real Linux kernel under QEMU, step by step')
+    .argument('<trace...>', 'trace files (JSON)')
+    .option('--kernel <version>', 'the real kernel: 6.12 or 6.1 (default 6.12)')
+    .option('--json', 'machine output')
+    .action((traces: string[], opts: ConformCliOptions) => {
+      code = runConform(traces, opts, out);
+    });
 
   program
     .command('replay')

@@ -1,5 +1,5 @@
 /** Exit codes (README.md, Commands) and the printing side of every command. */
-export const EXIT = { OK: 0, VIOLATION: 1, INPUT: 2, INCOMPLETE: 3 } as const;
+export const EXIT = { OK: 0, VIOLATION: 1, INPUT: 2, INCOMPLETE: 3, UNAVAILABLE: 4 } as const;
 
 export interface CliOutput {
   line(text: string): void;

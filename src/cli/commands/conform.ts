@@ -1,0 +1,237 @@
+/**
+ * iommu-spec conform TRACE... [--kernel 6.12|6.1] [--json]: each trace on the emulator and on a
+ * real Linux kernel under QEMU (the guest agent in agent/ performs the steps), step by step.
+ * Exit 0 when every step run matches, 1 on a mismatch or when the real kernel could not be driven
+ * through a trace, 2 on bad input, 4 when QEMU or the kernel image is missing here.
+ */
+import { spawn } from 'node:child_process';
+import {
+  accessSync,
+  constants,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { formatRet } from '../../../spec/errno.js';
+import { formatInputError } from '../../../spec/input-error.js';
+import { checkTraceSteps } from '../../../spec/trace.js';
+import { planAgent } from '../../conform/commands.js';
+import {
+  type ConformRun,
+  compareRun,
+  emulatorReturns,
+  runsFailed,
+  unsupportedRun,
+} from '../../conform/compare.js';
+import { cpioNewc } from '../../conform/cpio.js';
+import { CONFORM_KERNELS, type ConformKernel, describeMachine } from '../../conform/machine.js';
+import { parseGuestOutput } from '../../conform/protocol.js';
+import { loadTrace } from '../io.js';
+import { type CliOutput, EXIT } from '../output.js';
+
+export interface ConformCliOptions {
+  readonly kernel?: string;
+  readonly json?: boolean;
+}
+
+const QEMU = 'qemu-system-x86_64';
+const SETUP_HINT = 'run `npm run conform:setup` (scripts/conform-setup.sh) to install it';
+
+/** The package root: the nearest folder above this module holding package.json. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+function findOnPath(cmd: string): string | null {
+  for (const d of (process.env.PATH ?? '').split(delimiter)) {
+    const p = join(d, cmd);
+    try {
+      accessSync(p, constants.X_OK);
+      return p;
+    } catch {
+      // not here
+    }
+  }
+  return null;
+}
+
+interface KernelFiles {
+  readonly vmlinuz: string;
+  readonly base: string;
+}
+
+/** The kernel image and base initramfs scripts/conform-setup.sh left, or what is missing. */
+function kernelFiles(kernel: ConformKernel): KernelFiles | string {
+  const dir = resolve(
+    process.env.IOMMU_SPEC_CONFORM_CACHE ?? join(packageRoot(), '.cache', 'conform'),
+    kernel,
+  );
+  const vmlinuz = join(dir, 'vmlinuz');
+  const base = join(dir, 'base.cpio');
+  if (!existsSync(vmlinuz)) return `no Linux ${kernel} kernel image at ${vmlinuz}`;
+  if (!existsSync(base)) return `no agent initramfs for Linux ${kernel} at ${base}`;
+  return { vmlinuz, base };
+}
+
+/** Boot QEMU once and collect its console; killed (by its own pid) after timeoutMs. */
+function runQemu(
+  qemu: string,
+  args: readonly string[],
+  timeoutMs: number,
+): Promise<{ text: string; timedOut: boolean; spawnError: string | null }> {
+  return new Promise((done) => {
+    const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const chunks: Buffer[] = [];
+    let timedOut = false;
+    let spawnError: string | null = null;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, timeoutMs);
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    child.stderr.on('data', (c: Buffer) => chunks.push(c));
+    child.on('error', (e) => {
+      spawnError = e.message;
+    });
+    child.on('close', () => {
+      clearTimeout(timer);
+      done({ text: Buffer.concat(chunks).toString('utf8'), timedOut, spawnError });
+    });
+  });
+}
+
+function describeRet(v: string | number): string {
+  return formatRet(v);
+}
+
+function printRun(run: ConformRun, out: CliOutput): void {
+  const where = run.release === null ? `Linux ${run.kernel}` : `Linux ${run.release}`;
+  out.line(`${run.trace} (scenario ${run.scenario}) on ${where}, emulator ${run.revision}`);
+  for (const s of run.steps) {
+    const verdict = s.match ? 'match' : 'MISMATCH';
+    out.line(
+      `${String(s.index).padStart(4)}  ${s.call}  emulator ${describeRet(s.emulator)}  kernel ${describeRet(s.kernel)}  ${verdict}`,
+    );
+    for (const w of s.kernelWarnings ?? []) out.line(`        kernel: ${w}`);
+    for (const w of s.emulatorWarnings ?? []) out.line(`        emulator: WARNING ${w}`);
+  }
+  for (const u of run.unsupported) {
+    const at = u.index < 0 ? 'scenario' : `step ${u.index} (${u.call})`;
+    out.line(`      unsupported ${at}: ${u.reason}`);
+  }
+  if (run.error !== null) out.line(`      ERROR: ${run.error}`);
+  const matched = run.steps.filter((s) => s.match).length;
+  out.line(
+    `      ${run.steps.length} steps run, ${matched} match, ${run.steps.length - matched} mismatch, ${run.unsupported.length} unsupported`,
+  );
+}
+
+export async function runConform(
+  traces: readonly string[],
+  opts: ConformCliOptions,
+  out: CliOutput,
+): Promise<number> {
+  const kernel = (opts.kernel ?? '6.12') as ConformKernel;
+  if (!(CONFORM_KERNELS as readonly string[]).includes(kernel))
+    return out.inputError(`--kernel takes ${CONFORM_KERNELS.join(' or ')}, not "${opts.kernel}"`);
+  // Every trace is checked before anything boots: bad input is exit 2 whatever the machine has.
+  const loaded = [];
+  for (const path of traces) {
+    const t = loadTrace(path);
+    if (!t.ok) return out.inputError(formatInputError(t));
+    const steps = checkTraceSteps(t.value.trace.steps, t.value.scenario);
+    if (!steps.ok) return out.inputError(`${path}: ${formatInputError(steps)}`);
+    const emu = emulatorReturns(t.value.scenario, steps.value, kernel);
+    if (!emu.ok) return out.inputError(`${path}: ${formatInputError(emu)}`);
+    loaded.push({ path, scenario: t.value.scenario, steps: steps.value, emulator: emu.value });
+  }
+  const qemu = findOnPath(QEMU);
+  if (qemu === null) {
+    out.note(`iommu-spec: ${QEMU} is not installed; ${SETUP_HINT}`);
+    return EXIT.UNAVAILABLE;
+  }
+  const files = kernelFiles(kernel);
+  if (typeof files === 'string') {
+    out.note(`iommu-spec: ${files}; ${SETUP_HINT}`);
+    return EXIT.UNAVAILABLE;
+  }
+  const base = readFileSync(files.base);
+  const work = mkdtempSync(join(tmpdir(), 'iommu-conform-'));
+  const runs: ConformRun[] = [];
+  try {
+    for (const t of loaded) {
+      const m = describeMachine(t.scenario, kernel);
+      if (!m.ok) {
+        runs.push(unsupportedRun(t.path, t.scenario, kernel, m.unsupported));
+      } else {
+        const plan = planAgent(m.machine, t.steps);
+        const cmds = new TextEncoder().encode(`${plan.lines.join('\n')}\n`);
+        const initrd = join(work, 'initrd.cpio');
+        writeFileSync(initrd, Buffer.concat([base, cpioNewc([{ name: 'cmds', data: cmds }])]));
+        const args = [
+          ...m.machine.qemuArgs,
+          '-kernel',
+          files.vmlinuz,
+          '-initrd',
+          initrd,
+          '-append',
+          m.machine.append,
+        ];
+        const boot = await runQemu(qemu, args, 60_000 + 2_000 * t.steps.length);
+        if (boot.spawnError !== null) {
+          out.note(`iommu-spec: cannot start ${QEMU}: ${boot.spawnError}; ${SETUP_HINT}`);
+          return EXIT.UNAVAILABLE;
+        }
+        const guest = parseGuestOutput(boot.text);
+        let run = compareRun({
+          trace: t.path,
+          scenario: t.scenario,
+          kernel,
+          machine: m.machine,
+          plan,
+          steps: t.steps,
+          emulator: t.emulator,
+          guest,
+        });
+        if (boot.timedOut && run.error !== null)
+          run = { ...run, error: `${run.error} (QEMU timed out)` };
+        if (run.error !== null && process.env.IOMMU_SPEC_CONFORM_LOG)
+          writeFileSync(join(process.env.IOMMU_SPEC_CONFORM_LOG, `${runs.length}.log`), boot.text);
+        runs.push(run);
+      }
+      if (!opts.json) printRun(runs[runs.length - 1], out);
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (opts.json) {
+    out.json({
+      kernel,
+      runs: runs.map((r) => ({
+        trace: r.trace,
+        scenario: r.scenario,
+        release: r.release,
+        revision: r.revision,
+        steps: r.steps,
+        unsupported: r.unsupported,
+        ...(r.error !== null ? { error: r.error } : {}),
+      })),
+    });
+  } else {
+    const steps = runs.reduce((n, r) => n + r.steps.length, 0);
+    const matched = runs.reduce((n, r) => n + r.steps.filter((s) => s.match).length, 0);
+    const unsupported = runs.reduce((n, r) => n + r.unsupported.length, 0);
+    const errors = runs.filter((r) => r.error !== null).length;
+    out.line(
+      `Linux ${kernel}: ${runs.length} traces, ${steps} steps run, ${matched} match, ${steps - matched} mismatch, ${unsupported} unsupported, ${errors} errors`,
+    );
+  }
+  return runsFailed(runs) ? EXIT.VIOLATION : EXIT.OK;
+}
