@@ -18,7 +18,7 @@
  * judged by `coverage`, which explores without symmetry.
  */
 import type { KernelEvent } from './events.js';
-import { groupOfDevice } from './scenario.js';
+import { groupOfDevice } from './group-numbering.js';
 
 /** A relabelling: device d becomes dev[d], group g becomes group[g]. */
 export interface DevicePermutation {

@@ -289,9 +289,6 @@ export function transitionInfo(t: AnyTransitionDefinition): TransitionInfo | und
   return BY_OBJECT.get(t);
 }
 
-export function chartById(id: string): ChartInfo | undefined {
-  return CHARTS.find((c) => c.id === id);
-}
 
 /** The active state paths of a snapshot value, ancestors included, regions excluded. */
 export function activePaths(chart: ChartInfo, value: StateValue): string[] {

@@ -6,20 +6,19 @@
  */
 import type { CallName, FaultOp } from '../../spec/calls.js';
 import { IOMMU_DOMAIN_BLOCKED, IOMMU_DOMAIN_IDENTITY } from '../../spec/domain-types.js';
+import { EINVAL } from '../../spec/errno.js';
 import type { KernelRet } from '../../spec/events.js';
 import { device_dma } from '../drivers/device-dma.js';
 import { hw_complete_all, hw_step } from '../drivers/hw-step.js';
 import {
   dma_map_single,
   dma_opt_mapping_size,
-  dma_set_max_opt_size,
   dma_unmap_single,
-  fq_flush_timeout,
+  fireFqTimers,
 } from './dma-iommu.js';
 import { device_driver_attach, device_release_driver } from './driver-core.js';
 import { fault_inject } from './faults.js';
 import {
-  __iommu_unmap_pfn,
   iommu_alloc_global_pasid,
   iommu_attach_device,
   iommu_attach_device_pasid,
@@ -37,18 +36,17 @@ import {
   iommu_group_replace_domain,
   iommu_group_show_type,
   iommu_group_store_type,
-  iommu_iotlb_sync,
-  iommu_iova_to_phys_pfn,
-  iommu_map_pfn,
   iommu_paging_domain_alloc,
   iommu_replace_device_pasid,
 } from './iommu.js';
+import { iommu_iotlb_sync, iommuMapPfns, iommuUnmapPfns, iovaToPhysPfn } from './iommu-map.js';
 import {
   iommu_sva_bind_device,
   iommu_sva_get_pasid,
   iommu_sva_unbind_device,
   mm_pasid_drop,
 } from './iommu-sva.js';
+import { dma_set_max_opt_size } from './proposals/rcache-range.js';
 import type { KernelConfig, KernelState } from './types.js';
 
 /** Emulator-level arguments: every reference is an emulator index. */
@@ -138,14 +136,14 @@ export function kernel_call(
     case 'dma_opt_mapping_size':
       return dma_opt_mapping_size(cfg, st, a.dev);
     case 'fq_flush_timeout':
-      return fq_flush_timeout(cfg, st, a.group >= 0 ? a.group : null);
+      return fireFqTimers(cfg, st, a.group >= 0 ? a.group : null);
     case 'iommu_map':
-      if (a.iova % PAGE !== 0 || a.size % PAGE !== 0) return -22;
-      return iommu_map_pfn(cfg, st, a.domain, a.iova / PAGE, cfg.buffers[a.buf].pfn, a.size / PAGE);
+      if (a.iova % PAGE !== 0 || a.size % PAGE !== 0) return -EINVAL;
+      return iommuMapPfns(cfg, st, a.domain, a.iova / PAGE, cfg.buffers[a.buf].pfn, a.size / PAGE);
     case 'iommu_unmap':
     case 'iommu_unmap_fast': {
       if (a.iova % PAGE !== 0 || a.size % PAGE !== 0) return 0;
-      const pages = __iommu_unmap_pfn(cfg, st, a.domain, a.iova / PAGE, a.size / PAGE);
+      const pages = iommuUnmapPfns(cfg, st, a.domain, a.iova / PAGE, a.size / PAGE);
       if (call === 'iommu_unmap') iommu_iotlb_sync(cfg, st, a.domain);
       return pages * PAGE;
     }
@@ -155,7 +153,7 @@ export function kernel_call(
       const d = st.domains[a.domain]!;
       if (d.type === IOMMU_DOMAIN_IDENTITY) return a.iova;
       if (d.type === IOMMU_DOMAIN_BLOCKED) return 0;
-      const pfn = iommu_iova_to_phys_pfn(st, a.domain, Math.floor(a.iova / PAGE));
+      const pfn = iovaToPhysPfn(st, a.domain, Math.floor(a.iova / PAGE));
       return pfn === 0 ? 0 : pfn * PAGE + (a.iova % PAGE);
     }
     case 'device_dma':

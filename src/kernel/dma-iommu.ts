@@ -10,9 +10,8 @@ import {
   iommu_is_dma_domain,
 } from '../../spec/domain-types.js';
 import { EBUSY, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP, EPROBE_DEFER } from '../../spec/errno.js';
-import { device_release_driver } from './driver-core.js';
 import { should_fail } from './faults.js';
-import { __iommu_unmap_pfn, dom, iommu_iotlb_sync, iommu_map_pfn } from './iommu.js';
+import { dom, iommu_iotlb_sync, iommuMapPfns, iommuUnmapPfns } from './iommu-map.js';
 import {
   alloc_iova,
   alloc_iova_fast,
@@ -25,12 +24,7 @@ import {
   order_base_2,
   reserve_iova,
 } from './iova.js';
-import {
-  fq_flush_timeout as fq_ring_timeout,
-  iommu_dma_init_fq,
-  iommu_put_dma_cookie as put_cookie,
-  queue_iova,
-} from './iova-fq.js';
+import { fq_flush_timeout, iommu_dma_init_fq, putIovaCookie, queue_iova } from './iova-fq.js';
 import {
   type IommuDomain,
   type IovaDomain,
@@ -69,7 +63,7 @@ export function iommu_get_dma_cookie(
  * Mirrors: drivers/iommu/dma-iommu.c iommu_put_dma_cookie().
  */
 export function iommu_put_dma_cookie(d: IommuDomain): void {
-  if (d.cookie !== null) put_cookie(d.cookie);
+  if (d.cookie !== null) putIovaCookie(d.cookie);
   d.cookie = null;
 }
 
@@ -240,7 +234,7 @@ export function dma_map_single(
   const domain = iommu_get_dma_domain(cfg, st, dev);
   const pfn = iommu_dma_alloc_iova(cfg, st, domain, pages, dev);
   if (!pfn) return DMA_MAPPING_ERROR;
-  if (iommu_map_pfn(cfg, st, domain, pfn, b.pfn, pages)) {
+  if (iommuMapPfns(cfg, st, domain, pfn, b.pfn, pages)) {
     free_iova_fast(dom(st, domain).cookie!.iovad, pfn, pages);
     return DMA_MAPPING_ERROR;
   }
@@ -271,7 +265,7 @@ export function dma_unmap_single(
   const pfn = Math.floor(iova / 2 ** PAGE_SHIFT);
   const pages = Math.max(1, Math.ceil(size / cfg.scenario.dma.granule));
   const queued = d.cookie!.fq !== null;
-  const unmapped = __iommu_unmap_pfn(cfg, st, domain, pfn, pages);
+  const unmapped = iommuUnmapPfns(cfg, st, domain, pfn, pages);
   WARN_ON(st, unmapped !== pages, '__iommu_dma_unmap: unmapped != size');
   if (!queued) {
     if (cfg.mutants.has('strict-free-before-sync')) {
@@ -288,16 +282,19 @@ export function dma_unmap_single(
 }
 
 /**
- * fq_flush_timeout(): the flush-queue timer fires: flush the IOTLB, free what the flush covers.
- * With a group, only that group's default domain; without, every armed queue.
- * Mirrors: drivers/iommu/dma-iommu.c fq_flush_timeout().
+ * The harness's timer event (the `fq_flush_timeout` call): each armed flush-queue timer fires,
+ * running fq_flush_timeout (src/kernel/iova-fq.ts) on its cookie with the domain's IOMMU
+ * flush_iotlb_all. With a group, only that group's default domain; without, every armed queue.
  */
-export function fq_flush_timeout(cfg: KernelConfig, st: KernelState, group: number | null): number {
+export function fireFqTimers(cfg: KernelConfig, st: KernelState, group: number | null): number {
   for (const d of st.domains) {
     if (d === null || d.cookie === null || d.cookie.fq === null || !d.cookie.fq.fq_timer_on)
       continue;
     if (group !== null && st.groups[group].default_domain !== d.id) continue;
-    fq_ring_timeout(d.cookie, () => cfg.ops[d.iommu].flush_iotlb_all(cfg, st, d.id));
+    fq_flush_timeout(d.cookie, () => {
+      if (cfg.mutants.has('fq-timer-skips-flush')) return;
+      cfg.ops[d.iommu].flush_iotlb_all(cfg, st, d.id);
+    });
     fqNormalize(d);
   }
   return 0;
@@ -315,57 +312,4 @@ export function dma_opt_mapping_size(
   dev: number,
 ): number | string {
   return st.devices[dev].dma_iommu ? iova_rcache_range() : 'SIZE_MAX';
-}
-
-/**
- * dma_set_max_opt_size(dev, size): a driver asks for IOVA caching up to `size`. Never merged
- * (debate 001); the merged kernel keeps the range fixed and has no such call (-EOPNOTSUPP here).
- * Under the design variants:
- *   rcache-range-live         the live default domain's rcaches grow at once (objected: IOVAs
- *                             allocated unrounded before the change are freed into the caches);
- *   rcache-range-sysfs        only with no driver bound (-EBUSY otherwise); the caches start empty;
- *   rcache-range-probe-defer  with a driver bound the call fails -EPROBE_DEFER and the driver is
- *                             unbound to reprobe onto a domain with the larger range.
- * Returns: 0, -EBUSY, -EPROBE_DEFER, -EOPNOTSUPP.
- */
-export function dma_set_max_opt_size(
-  cfg: KernelConfig,
-  st: KernelState,
-  dev: number,
-  size: number,
-): number {
-  const v = cfg.variant;
-  if (
-    !v.has('rcache-range-live') &&
-    !v.has('rcache-range-sysfs') &&
-    !v.has('rcache-range-probe-defer')
-  )
-    return -EOPNOTSUPP;
-  const group = cfg.devices[dev].group;
-  const g = st.groups[group];
-  const iovad = dom(st, g.default_domain).cookie?.iovad;
-  if (iovad === undefined || iovad.rcaches === null) return -EOPNOTSUPP;
-  const bins = order_base_2(Math.max(1, Math.ceil(size / cfg.scenario.dma.granule))) + 1;
-  if (!v.has('rcache-range-live')) {
-    if (g.owner_cnt !== 0) {
-      if (v.has('rcache-range-sysfs')) return -EBUSY;
-      for (const d of cfg.groups[group].devices) device_release_driver(cfg, st, d);
-      growRcaches(iovad, bins, true);
-      return -EPROBE_DEFER;
-    }
-    growRcaches(iovad, bins, true);
-    return 0;
-  }
-  growRcaches(iovad, bins, false);
-  return 0;
-}
-
-/** Add bins up to `bins`; a fresh domain (reprobe) starts with every cached IOVA returned. */
-function growRcaches(iovad: IovaDomain, bins: number, fresh: boolean): void {
-  if (fresh) {
-    free_cpu_cached_iovas(iovad);
-    free_global_cached_iovas(iovad);
-  }
-  while (iovad.rcaches !== null && iovad.rcaches.length < bins)
-    iovad.rcaches.push({ loaded: [], prev: [], depot: [] });
 }

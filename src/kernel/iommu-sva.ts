@@ -7,7 +7,6 @@ import { IOMMU_DOMAIN_SVA, IOMMU_PASID_INVALID } from '../../spec/domain-types.j
 import { EBUSY, ENOMEM, ENOSPC, EOPNOTSUPP, EOVERFLOW } from '../../spec/errno.js';
 import { should_fail } from './faults.js';
 import {
-  dom,
   iommu_alloc_global_pasid,
   iommu_attach_device_pasid,
   iommu_detach_device_pasid,
@@ -15,6 +14,7 @@ import {
   iommu_free_global_pasid,
   pasidEntry,
 } from './iommu.js';
+import { dom } from './iommu-map.js';
 import type { KernelConfig, KernelState } from './types.js';
 
 /**
@@ -30,7 +30,11 @@ function iommu_alloc_mm_data(cfg: KernelConfig, st: KernelState, mm: number, dev
     if (m.pasid >= cfg.devices[dev].max_pasids) return -EOVERFLOW;
     return 0;
   }
-  const pasid = iommu_alloc_global_pasid(cfg, st, dev);
+  const other = st.mms.find((o) => o.pasid !== IOMMU_PASID_INVALID);
+  const pasid =
+    cfg.mutants.has('sva-pasid-of-other-mm') && other !== undefined
+      ? other.pasid
+      : iommu_alloc_global_pasid(cfg, st, dev);
   if (pasid === IOMMU_PASID_INVALID) return -ENOSPC;
   m.pasid = pasid;
   return 0;
@@ -124,6 +128,7 @@ export function iommu_sva_unbind_device(
   const d = dom(st, bond.domain);
   iommu_detach_device_pasid(cfg, st, bond.domain, bond.dev, st.mms[d.mm].pasid);
   st.svas.splice(i, 1);
+  if (cfg.mutants.has('sva-unbind-skips-users') && d.users > 1) return 0;
   if (--d.users === 0 || cfg.mutants.has('sva-domain-freed-with-users')) {
     const list = st.mms[d.mm].sva_domains;
     list.splice(list.indexOf(d.id), 1);
@@ -153,5 +158,3 @@ export function mm_pasid_drop(cfg: KernelConfig, st: KernelState, mm: number): n
   m.sva_domains = [];
   return 0;
 }
-
-export const SVA_BUSY = -EBUSY;

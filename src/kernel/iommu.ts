@@ -37,6 +37,7 @@ import {
   iommu_setup_dma_ops,
 } from './dma-iommu.js';
 import { should_fail } from './faults.js';
+import { dom, iommuMapPfns, iovaToPhysPfn } from './iommu-map.js';
 import {
   type IommuDomain,
   type KernelConfig,
@@ -54,16 +55,6 @@ export const IOMMU_HWPT_ALLOC_PASID = 1 << 3;
 /* ------------------------------------------------------------------------------------------ */
 /* Small accessors                                                                             */
 /* ------------------------------------------------------------------------------------------ */
-
-export function dom(st: KernelState, id: number): IommuDomain {
-  const d = st.domains[id];
-  if (d === null || d === undefined) throw new Error(`harness bug: domain ${id} is not live`);
-  return d;
-}
-
-export function isLiveDomain(st: KernelState, id: number): boolean {
-  return id >= 0 && id < st.domains.length && st.domains[id] !== null;
-}
 
 function groupOf(cfg: KernelConfig, dev: number): number {
   return cfg.devices[dev].group;
@@ -121,6 +112,10 @@ function pasidArrayErase(st: KernelState, group: number, pasid: number): void {
   if (i >= 0) arr.splice(i, 1);
 }
 
+/* ------------------------------------------------------------------------------------------ */
+/* Boot: iommu_subsys_init and bus_iommu_probe                                                 */
+/* ------------------------------------------------------------------------------------------ */
+
 /**
  * iommu_set_dma_strict(): a driver forces strict mode; a DMA_FQ global default becomes DMA.
  * Mirrors: drivers/iommu/iommu.c iommu_set_dma_strict().
@@ -129,10 +124,6 @@ export function iommu_set_dma_strict(st: KernelState): void {
   st.iommu_dma_strict = true;
   if (st.iommu_def_domain_type === IOMMU_DOMAIN_DMA_FQ) st.iommu_def_domain_type = IOMMU_DOMAIN_DMA;
 }
-
-/* ------------------------------------------------------------------------------------------ */
-/* Boot: iommu_subsys_init and bus_iommu_probe                                                 */
-/* ------------------------------------------------------------------------------------------ */
 
 /**
  * iommu_subsys_init() with the early params iommu.passthrough= and iommu.strict=, then
@@ -150,11 +141,11 @@ export function iommu_boot(cfg: KernelConfig, st: KernelState): void {
     passthrough = k.CONFIG_IOMMU_DEFAULT_PASSTHROUGH;
     // "Memory encryption detected - Disabling default IOMMU Passthrough"
     if (passthrough && k.CC_ATTR_MEM_ENCRYPT) passthrough = false;
-  for (const m of cfg.iommus) cfg.ops[m.index].init?.(cfg, st, m.index);
   }
   st.iommu_dma_strict = k['iommu.strict'] ?? k.CONFIG_IOMMU_DEFAULT_DMA_STRICT;
   st.iommu_def_domain_type = passthrough ? IOMMU_DOMAIN_IDENTITY : IOMMU_DOMAIN_DMA;
   if (!passthrough && !st.iommu_dma_strict) st.iommu_def_domain_type = IOMMU_DOMAIN_DMA_FQ;
+  for (const m of cfg.iommus) cfg.ops[m.index].init?.(cfg, st, m.index);
 
   for (const m of cfg.iommus) {
     const ops = cfg.ops[m.index];
@@ -281,7 +272,7 @@ export function iommu_get_default_domain_type(
   }
   if (untrusted && !cfg.mutants.has('untrusted-identity')) {
     if (driver_type && driver_type !== IOMMU_DOMAIN_DMA) return -1; // "refusing to probe"
-    driver_type = IOMMU_DOMAIN_DMA;
+    if (!cfg.mutants.has('untrusted-lazy-default')) driver_type = IOMMU_DOMAIN_DMA;
   }
   if (target_type) {
     if (driver_type && target_type !== driver_type) return -1;
@@ -358,8 +349,8 @@ export function iommu_create_device_direct_mappings(
 ): number {
   const info = cfg.devices[dev];
   if (!info.require_direct || !iommu_is_dma_domain(dom(st, domain).type)) return 0;
-  if (iommu_iova_to_phys_pfn(st, domain, info.direct_pfn) !== 0) return 0;
-  return iommu_map_pfn(cfg, st, domain, info.direct_pfn, info.direct_pfn, 1);
+  if (iovaToPhysPfn(st, domain, info.direct_pfn) !== 0) return 0;
+  return iommuMapPfns(cfg, st, domain, info.direct_pfn, info.direct_pfn, 1);
 }
 
 /**
@@ -484,7 +475,9 @@ export function iommu_group_store_type(
 
   const def = dom(st, g.default_domain);
   if (req_type === IOMMU_DOMAIN_DMA_FQ && def.type === IOMMU_DOMAIN_DMA) {
-    const ret = iommu_dma_init_fq_domain(cfg, st, g.default_domain);
+    const ret = cfg.mutants.has('sysfs-fq-without-queue')
+      ? 0
+      : iommu_dma_init_fq_domain(cfg, st, g.default_domain);
     if (ret) return ret;
     def.type = IOMMU_DOMAIN_DMA_FQ;
     return count;
@@ -978,7 +971,7 @@ function __iommu_release_dma_ownership(cfg: KernelConfig, st: KernelState, group
   )
     return;
   g.owner_cnt = 0;
-  g.owner = null;
+  if (!cfg.mutants.has('release-keeps-owner')) g.owner = null;
   __iommu_group_set_domain_nofail(cfg, st, group, g.default_domain);
 }
 
@@ -1111,8 +1104,8 @@ function pasidPrologue(
 }
 
 /**
- * iommu_attach_device_pasid(domain, dev, pasid, handle), checks in kernel order:
- *   -ENODEV      the device has no group;
+ * iommu_attach_device_pasid(domain, dev, pasid, handle), checks in kernel order (the kernel's
+ * first, -ENODEV for a device without a group, cannot happen here: every scenario device has one):
  *   -EOPNOTSUPP  the domain has no set_dev_pasid (newest: or the driver's blocked domain has none);
  *   -EINVAL      the domain's ops are not the device's driver, or pasid == IOMMU_NO_PASID;
  *   -EINVAL      pasid >= max_pasids of a member (newest skips members with max_pasids == 0,
@@ -1168,8 +1161,8 @@ export function iommu_detach_device_pasid(
 }
 
 /**
- * iommu_replace_device_pasid(domain, dev, pasid, handle) (IOMMUFD_INTERNAL, newest only):
- *   -ENODEV      no group;
+ * iommu_replace_device_pasid(domain, dev, pasid, handle) (IOMMUFD_INTERNAL, newest only; the
+ * kernel's -ENODEV for a device without a group cannot happen here):
  *   -EOPNOTSUPP  the domain has no set_dev_pasid;
  *   -EINVAL      incompatible ops, pasid == IOMMU_NO_PASID, or no handle;
  *   -EINVAL      nothing attached at the PASID (not a replace);
@@ -1249,106 +1242,5 @@ export function iommu_free_global_pasid(
 }
 
 /* ------------------------------------------------------------------------------------------ */
-/* IOMMU-API mapping (UNMANAGED and DMA domains)                                               */
-/* ------------------------------------------------------------------------------------------ */
-
-/** ops->iova_to_phys on the domain's page table, in pfns; 0 when unmapped. */
-export function iommu_iova_to_phys_pfn(st: KernelState, domain: number, iova_pfn: number): number {
-  for (const m of dom(st, domain).pgtable) {
-    if (iova_pfn >= m.iova_pfn && iova_pfn < m.iova_pfn + m.pages)
-      return m.paddr_pfn + (iova_pfn - m.iova_pfn);
-  }
-  return 0;
-}
-
-/**
- * iommu_map() in pfns: -EINVAL for a non-paging domain; an IOVA already mapped is the
- * io-pgtable's -EEXIST with a WARN; map_pages can fail (fault injection: 'map_pages').
- * Mirrors: drivers/iommu/iommu.c iommu_map() / __iommu_map().
- */
-export function iommu_map_pfn(
-  cfg: KernelConfig,
-  st: KernelState,
-  domain: number,
-  iova_pfn: number,
-  paddr_pfn: number,
-  pages: number,
-): number {
-  const d = dom(st, domain);
-  if (!(d.type & __IOMMU_DOMAIN_PAGING)) return -EINVAL;
-  for (let p = 0; p < pages; p++) {
-    if (iommu_iova_to_phys_pfn(st, domain, iova_pfn + p) !== 0) {
-      WARN_ON(st, true, '__arm_lpae_map: iova already mapped (-EEXIST)');
-      return -EEXIST;
-    }
-  }
-  if (should_fail(cfg, st, 'map_pages')) return -ENOMEM;
-  let i = 0;
-  while (i < d.pgtable.length && d.pgtable[i].iova_pfn < iova_pfn) i++;
-  d.pgtable.splice(i, 0, { iova_pfn, paddr_pfn, pages });
-  return 0;
-}
-
-/**
- * __iommu_unmap() in pfns: 0 for a non-paging domain; unmaps page by page and stops at the
- * first page that is not mapped; the range joins the gather (the caller's iotlb_gather). A
- * driver without IOMMU_CAP_DEFERRED_FLUSH does its TLB maintenance inside .unmap.
- * Returns: the number of pages unmapped.
- * Mirrors: drivers/iommu/iommu.c __iommu_unmap().
- */
-export function __iommu_unmap_pfn(
-  cfg: KernelConfig,
-  st: KernelState,
-  domain: number,
-  iova_pfn: number,
-  pages: number,
-): number {
-  const d = dom(st, domain);
-  if (!(d.type & __IOMMU_DOMAIN_PAGING)) return 0;
-  let done = 0;
-  while (done < pages) {
-    const p = iova_pfn + done;
-    const idx = d.pgtable.findIndex((m) => p >= m.iova_pfn && p < m.iova_pfn + m.pages);
-    if (idx < 0) break;
-    const m = d.pgtable[idx];
-    const pieces = [];
-    if (p > m.iova_pfn)
-      pieces.push({ iova_pfn: m.iova_pfn, paddr_pfn: m.paddr_pfn, pages: p - m.iova_pfn });
-    if (p + 1 < m.iova_pfn + m.pages) {
-      pieces.push({
-        iova_pfn: p + 1,
-        paddr_pfn: m.paddr_pfn + (p + 1 - m.iova_pfn),
-        pages: m.iova_pfn + m.pages - p - 1,
-      });
-    }
-    d.pgtable.splice(idx, 1, ...pieces);
-    done++;
-  }
-  if (done > 0) {
-    d.gather.push([iova_pfn, iova_pfn + done - 1]);
-    const cap = cfg.ops[d.iommu].capable(cfg, -1, 'IOMMU_CAP_DEFERRED_FLUSH');
-    if (!cap) iommu_iotlb_sync(cfg, st, domain);
-  }
-  return done;
-}
-
-/**
- * iommu_iotlb_sync(domain): ops->iotlb_sync on the gathered range; the IOTLB forgets the
- * domain's translations.
- * Mirrors: include/linux/iommu.h iommu_iotlb_sync().
- */
-export function iommu_iotlb_sync(cfg: KernelConfig, st: KernelState, domain: number): number {
-  const d = dom(st, domain);
-  d.gather = [];
-  cfg.ops[d.iommu].flush_iotlb_all(cfg, st, domain);
-  return 0;
-}
-
-/* ------------------------------------------------------------------------------------------ */
 /* Driver-core glue: drivers/base/dd.c                                                         */
 /* ------------------------------------------------------------------------------------------ */
-
-/** Types of domains the SVA code allocates (re-exported for iommu-sva.ts). */
-export const SVA_TYPE = IOMMU_DOMAIN_SVA;
-/** For callers that need the errno for a busy PASID slot. */
-export const PASID_BUSY = -EBUSY;

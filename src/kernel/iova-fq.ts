@@ -4,7 +4,7 @@
  * Sources read: drivers/iommu/dma-iommu.c (~v6.10-6.13, the reference's [DMA] key):
  * fq_full(), fq_ring_add(), fq_ring_free_locked(), fq_flush_iotlb(), fq_flush_timeout(),
  * queue_iova(), iommu_dma_free_fq(), iommu_dma_free_fq_percpu/single(), iommu_dma_init_fq(),
- * iommu_put_dma_cookie().
+ * putIovaCookie() (the IOVA-cookie half of iommu_put_dma_cookie()).
  *
  * Model: `fq.entries` is the ring from head (index 0) to tail. The kernel ring has `size` slots
  * and fq_full() is ((tail + 1) & mod_mask) == head, so it holds at most size - 1 entries; the
@@ -150,11 +150,11 @@ export function iommu_dma_free_fq(cookie: IommuDmaCookie): void {
 }
 
 /**
- * Mirrors: drivers/iommu/dma-iommu.c iommu_put_dma_cookie() for an IOVA cookie.
- * Tears the queue down (iommu_dma_free_fq) and destroys the IOVA domain (put_iova_domain).
+ * The IOVA-cookie half of drivers/iommu/dma-iommu.c iommu_put_dma_cookie() (src/kernel/dma-iommu.ts):
+ * tears the queue down (iommu_dma_free_fq) and destroys the IOVA domain (put_iova_domain).
  * Returns nothing; the caller drops the cookie itself (domain->iova_cookie = NULL).
  */
-export function iommu_put_dma_cookie(cookie: IommuDmaCookie): void {
+export function putIovaCookie(cookie: IommuDmaCookie): void {
   iommu_dma_free_fq(cookie);
   put_iova_domain(cookie.iovad);
 }

@@ -330,6 +330,12 @@ export interface IommuOps {
   domain_free(cfg: KernelConfig, st: KernelState, domain: number): void;
   /** domain->ops->flush_iotlb_all and iotlb_sync: invalidate the domain's tag. */
   flush_iotlb_all(cfg: KernelConfig, st: KernelState, domain: number): void;
+  /**
+   * Harness, for symmetry reduction: a hardware entry of this driver (a device's RID entry, or a
+   * pending write of `kind`) with the devices it names relabelled (`dev[d]` is d's image).
+   * Drivers whose entries name no device omit it.
+   */
+  relabel_entry?(fields: number[], kind: PendingHwWrite['kind'], dev: readonly number[]): number[];
   /** Walk the hardware tables for an access from (dev, pasid). Never reads core bookkeeping. */
   walk(cfg: KernelConfig, st: KernelState, dev: number, pasid: number): HwRoute;
   /**

@@ -123,10 +123,6 @@ export function stateEvents(chart: ChartInfo): StateEvent[] {
   return out;
 }
 
-/** A state's path inside its region (the region's name dropped in a parallel chart). */
-export function shortPath(chart: ChartInfo, path: string): string {
-  return chart.parallel ? path.split('.').slice(1).join('.') : path;
-}
 
 /** Edges between states: (from atomic state, to target state in the same region) with the calls. */
 export interface Edge {

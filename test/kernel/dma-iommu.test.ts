@@ -6,7 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { EFAULT } from '../../spec/errno.js';
 import { DMA_MAPPING_ERROR } from '../../src/kernel/dma-iommu.js';
-import { iommu_iova_to_phys_pfn } from '../../src/kernel/iommu.js';
+import { iovaToPhysPfn } from '../../src/kernel/iommu-map.js';
 import {
   boot,
   build,
@@ -33,9 +33,7 @@ describe('dma_map_single', () => {
     const iova = map(env);
     expect(typeof iova).toBe('number');
     const def = group(env, 'g0').default_domain;
-    expect(iommu_iova_to_phys_pfn(env.st, def, (iova as number) / 4096)).toBe(
-      env.cfg.buffers[0].pfn,
-    );
+    expect(iovaToPhysPfn(env.st, def, (iova as number) / 4096)).toBe(env.cfg.buffers[0].pfn);
     expect(dma(env, iova as number)).toBe('b0');
   });
 

@@ -14,8 +14,8 @@ import {
 import {
   iommu_get_def_domain_type,
   iommu_get_default_domain_type,
-  iommu_iova_to_phys_pfn,
 } from '../../src/kernel/iommu.js';
+import { iovaToPhysPfn } from '../../src/kernel/iommu-map.js';
 import { NO_DOMAIN } from '../../src/kernel/types.js';
 import {
   boot,
@@ -305,7 +305,7 @@ describe('iommu_group_alloc_default_domain and iommu_dma_init_domain', () => {
     const env = boot(builtin('vtd-require-direct'));
     const g = group(env, 'g0');
     const pfn = env.cfg.devices[0].direct_pfn;
-    expect(iommu_iova_to_phys_pfn(env.st, g.default_domain, pfn)).toBe(pfn);
+    expect(iovaToPhysPfn(env.st, g.default_domain, pfn)).toBe(pfn);
   });
 
   test('every member ends on the default domain and the DMA ops follow it (drivers/iommu/iommu.c bus_iommu_probe, drivers/iommu/dma-iommu.c iommu_setup_dma_ops)', () => {

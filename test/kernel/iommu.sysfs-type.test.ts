@@ -10,7 +10,7 @@ import {
   IOMMU_DOMAIN_IDENTITY,
 } from '../../spec/domain-types.js';
 import { EBUSY, EINVAL, ENOMEM, EOPNOTSUPP, EPERM } from '../../spec/errno.js';
-import { iommu_iova_to_phys_pfn } from '../../src/kernel/iommu.js';
+import { iovaToPhysPfn } from '../../src/kernel/iommu-map.js';
 import { NO_DOMAIN } from '../../src/kernel/types.js';
 import {
   allocDomain,
@@ -141,9 +141,7 @@ describe('iommu_group_store_type (newest)', () => {
     const d = domainOf(env, before);
     expect(d.type).toBe(IOMMU_DOMAIN_DMA_FQ);
     expect(d.cookie?.fq).not.toBeNull();
-    expect(iommu_iova_to_phys_pfn(env.st, before, (iova as number) / 4096)).toBe(
-      env.cfg.buffers[0].pfn,
-    );
+    expect(iovaToPhysPfn(env.st, before, (iova as number) / 4096)).toBe(env.cfg.buffers[0].pfn);
     expect(showType(env)).toBe('DMA-FQ\n');
   });
 
@@ -320,7 +318,7 @@ describe('iommu_group_store_type (newest)', () => {
     expect(store(env, 'identity')).toBe(8);
     expect(store(env, 'DMA')).toBe(3);
     const pfn = env.cfg.devices[0].direct_pfn;
-    expect(iommu_iova_to_phys_pfn(env.st, group(env, 'g0').default_domain, pfn)).toBe(pfn);
+    expect(iovaToPhysPfn(env.st, group(env, 'g0').default_domain, pfn)).toBe(pfn);
   });
 });
 

@@ -18,7 +18,7 @@ import {
   IOVA_DEFAULT_FQ_SIZE,
   iommu_dma_free_fq,
   iommu_dma_init_fq,
-  iommu_put_dma_cookie,
+  putIovaCookie,
   queue_iova,
 } from '../../src/kernel/iova-fq.js';
 import type { IommuDmaCookie, IovaFq } from '../../src/kernel/types.js';
@@ -198,11 +198,11 @@ describe('flush queue (dma-iommu.c)', () => {
     expect(c.fq).toBeNull();
   });
 
-  it('iommu_put_dma_cookie tears down the queue and the IOVA domain', () => {
+  it('putIovaCookie (the IOVA half of iommu_put_dma_cookie) tears down the queue and the IOVA domain', () => {
     const c = cookie();
     const drv = counter();
     queue_iova(c, alloc_iova_fast(c.iovad, 1, LIMIT, false), 1, drv.flush);
-    iommu_put_dma_cookie(c);
+    putIovaCookie(c);
     expect(c.fq).toBeNull();
     expect(c.iovad.ranges).toEqual([]);
     expect(c.iovad.rcaches).toBeNull();

@@ -7,10 +7,9 @@
  *   pasid_array handles, svas         "sva:<dev>:<mm>" handles and svas[].dev are rewritten
  *                                     (the svas list keeps its order: creation order);
  *   hw[].pending                      dev is rewritten; the list keeps its order;
- *   SMMUv3 STEs                       S1ContextPtr is the master's CD table address,
- *                                     arm_smmu_cdtab_dma(dev): rewritten in hwdev[].rid and in
- *                                     pending STE writes. CDs carry ASID/TTB0 (domain ids) only;
- *   VT-d, AMD, s390, mock entries     [kind, domain]: no device in them;
+ *   hardware entries                  the driver rewrites what names a device (IommuOps
+ *                                     relabel_entry: SMMUv3's S1ContextPtr) in hwdev[].rid and in
+ *                                     pending writes; VT-d, AMD, s390 and mock entries name none;
  *   domains, IOTLB, IOVA domains      tagged by domain id, never by device: unchanged. Domain ids
  *                                     are not relabelled (the allocator takes the lowest free
  *                                     id, and a freed id may carry stale IOTLB entries, so ids
@@ -21,21 +20,8 @@
  */
 import type { DevicePermutation } from '../../../spec/symmetry.js';
 import { permuteHandle } from '../../../spec/symmetry.js';
-import { STE } from '../../drivers/arm-smmu-v3/entry.js';
-import { arm_smmu_cdtab_dma } from '../../drivers/arm-smmu-v3/index.js';
 import { cloneKernelState } from '../../kernel/state.js';
 import type { KernelConfig, KernelState } from '../../kernel/types.js';
-
-/** An STE with its CD table pointer moved to the image master's table. */
-function permuteSte(ste: number[], p: DevicePermutation): number[] {
-  const ptr = ste[STE.S1CTXPTR];
-  if (ptr === undefined || ptr % 0x1000 !== 0) return ste;
-  const d = ptr / 0x1000 - 1;
-  if (d < 0 || d >= p.dev.length || arm_smmu_cdtab_dma(d) !== ptr) return ste;
-  const out = ste.slice();
-  out[STE.S1CTXPTR] = arm_smmu_cdtab_dma(p.dev[d]);
-  return out;
-}
 
 /** `st` with device d relabelled p.dev[d] and group g relabelled p.group[g]; `st` is not changed. */
 export function permuteKernelState(
@@ -44,7 +30,6 @@ export function permuteKernelState(
   p: DevicePermutation,
 ): KernelState {
   const c = cloneKernelState(st);
-  const smmu = cfg.iommus.map((m) => m.driver === 'arm-smmu-v3');
   const groups = c.groups.slice();
   c.groups.forEach((g, gi) => {
     for (const e of g.pasid_array) if (e.handle !== null) e.handle = permuteHandle(e.handle, p);
@@ -55,7 +40,8 @@ export function permuteKernelState(
   c.devices.forEach((d, di) => {
     devices[p.dev[di]] = d;
     const h = c.hwdev[di];
-    if (smmu[cfg.devices[di].iommu]) h.rid = permuteSte(h.rid, p);
+    const relabel = cfg.ops[cfg.devices[di].iommu].relabel_entry;
+    if (relabel) h.rid = relabel(h.rid, 'ste', p.dev);
     hwdev[p.dev[di]] = h;
   });
   for (const s of c.svas) {
@@ -63,11 +49,12 @@ export function permuteKernelState(
     s.name = permuteHandle(s.name, p);
   }
   c.hw.forEach((h, i) => {
+    const relabel = cfg.ops[i].relabel_entry;
     for (const w of h.pending) {
-      if (smmu[i] && w.kind === 'ste') {
-        w.fields = permuteSte(w.fields, p);
-        w.old = permuteSte(w.old, p);
-        w.target = permuteSte(w.target, p);
+      if (relabel) {
+        w.fields = relabel(w.fields, w.kind, p.dev);
+        w.old = relabel(w.old, w.kind, p.dev);
+        w.target = relabel(w.target, w.kind, p.dev);
       }
       w.dev = p.dev[w.dev];
     }

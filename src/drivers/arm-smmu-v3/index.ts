@@ -403,7 +403,7 @@ export function arm_smmu_set_pasid(
   )
     return -EINVAL;
   cd[CD.ASID] = arm_smmu_domain_asid(domain);
-  arm_smmu_write_cd_entry(cfg, st, dev, pasid, cd);
+  arm_smmu_write_cd_entry(cfg, st, dev, cfg.mutants.has('cd-written-at-ssid0') ? 0 : pasid, cd);
   arm_smmu_update_ste(cfg, st, dev);
   for (const other of cdTableSharers(cfg, st, dev)) {
     arm_smmu_write_cd_entry(cfg, st, other, pasid, cd.slice());
@@ -624,5 +624,20 @@ export function armSmmuV3Ops(
     flush_iotlb_all: arm_smmu_tlb_inv_context,
     walk: (_cfg, st, dev, pasid) => arm_smmu_hw_walk(st, dev, pasid),
     pendingUpdates: (_cfg, st, iommu) => arm_smmu_pending_updates(st, iommu),
+    relabel_entry: (fields, kind, dev) => (kind === 'ste' ? relabelSte(fields, dev) : fields),
   };
+}
+
+/**
+ * An STE with its CD table pointer moved to the image master's table: S1ContextPtr is the
+ * master's CD table address (arm_smmu_cdtab_dma(dev)); CDs carry ASID/TTB0 (domain ids) only.
+ */
+function relabelSte(ste: number[], dev: readonly number[]): number[] {
+  const ptr = ste[STE.S1CTXPTR];
+  if (ptr === undefined || ptr % 0x1000 !== 0) return ste;
+  const d = ptr / 0x1000 - 1;
+  if (d < 0 || d >= dev.length || arm_smmu_cdtab_dma(d) !== ptr) return ste;
+  const out = ste.slice();
+  out[STE.S1CTXPTR] = arm_smmu_cdtab_dma(dev[d]);
+  return out;
 }

@@ -38,9 +38,9 @@ import {
   iommu_attach_device_pasid,
   iommu_detach_device_pasid,
   iommu_group_claim_dma_owner,
-  iommu_map_pfn,
   iommu_paging_domain_alloc,
 } from '../../../src/kernel/iommu.js';
+import { iommuMapPfns } from '../../../src/kernel/iommu-map.js';
 import { iommu_sva_bind_device } from '../../../src/kernel/iommu-sva.js';
 import type { KernelConfig, KernelState } from '../../../src/kernel/types.js';
 
@@ -127,7 +127,7 @@ function cdAt(e: Emu, ssid: number, dev = 0): number[] | undefined {
 function pagingWithBuffer(e: Emu, iova_pfn: number, buf = 0): number {
   const d = iommu_paging_domain_alloc(e.cfg, e.st, 0);
   expect(d).toBeGreaterThanOrEqual(0);
-  expect(iommu_map_pfn(e.cfg, e.st, d, iova_pfn, e.cfg.buffers[buf].pfn, 1)).toBe(0);
+  expect(iommuMapPfns(e.cfg, e.st, d, iova_pfn, e.cfg.buffers[buf].pfn, 1)).toBe(0);
   return d;
 }
 
@@ -165,7 +165,7 @@ describe('arm-smmu-v3 driver: RID attach', () => {
   it('RID DMA through the default domain reaches what iommu_map put there', () => {
     const e = boot();
     const def = e.st.groups[0].default_domain;
-    expect(iommu_map_pfn(e.cfg, e.st, def, 0x40, e.cfg.buffers[1].pfn, 1)).toBe(0);
+    expect(iommuMapPfns(e.cfg, e.st, def, 0x40, e.cfg.buffers[1].pfn, 1)).toBe(0);
     expect(dma(e, 0x40 * PAGE)).toBe('b1');
     expect(dma(e, 0x41 * PAGE)).toBe(-EFAULT);
   });
