@@ -10,14 +10,49 @@ export interface CliOutput {
   inputError(message: string): number;
 }
 
-export function processOutput(): CliOutput {
+/** The output over two writers: the text that goes to stdout and the text that goes to stderr. */
+export function writerOutput(stdout: (s: string) => void, stderr: (s: string) => void): CliOutput {
   return {
-    line: (t) => process.stdout.write(`${t}\n`),
-    json: (v) => process.stdout.write(`${JSON.stringify(v, null, 2)}\n`),
-    note: (t) => process.stderr.write(`${t}\n`),
+    line: (t) => stdout(`${t}\n`),
+    json: (v) => stdout(`${JSON.stringify(v, null, 2)}\n`),
+    note: (t) => stderr(`${t}\n`),
     inputError(message) {
-      process.stderr.write(`iommu-spec: ${message}\n`);
+      stderr(`iommu-spec: ${message}\n`);
       return EXIT.INPUT;
+    },
+  };
+}
+
+export function processOutput(): CliOutput {
+  return writerOutput(
+    (s) => process.stdout.write(s),
+    (s) => process.stderr.write(s),
+  );
+}
+
+/** An output that keeps what a command prints, byte for byte what the process would print. */
+export interface CapturedOutput extends CliOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+export function captureOutput(): CapturedOutput {
+  const text = { stdout: '', stderr: '' };
+  const w = writerOutput(
+    (s) => {
+      text.stdout += s;
+    },
+    (s) => {
+      text.stderr += s;
+    },
+  );
+  return {
+    ...w,
+    get stdout() {
+      return text.stdout;
+    },
+    get stderr() {
+      return text.stderr;
     },
   };
 }

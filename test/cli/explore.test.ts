@@ -1,18 +1,12 @@
-/** The explore, mutants, scenarios, variants and schema commands as a user runs them. */
-import { execSync, spawnSync } from 'node:child_process';
+/**
+ * The explore, mutants, scenarios, variants and schema commands as a user runs them, in process
+ * (test/__helpers__/cli.ts): exit codes, stdout and stderr text, --json shapes.
+ */
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, test } from 'vitest';
-
-function cli(...args: string[]) {
-  const r = spawnSync('node', ['bin/iommu-spec.mjs', ...args], { encoding: 'utf8' });
-  return { code: r.status, out: r.stdout, err: r.stderr };
-}
-
-beforeAll(() => {
-  execSync('npm run -s build', { stdio: 'ignore' });
-}, 120_000);
+import { describe, expect, test } from 'vitest';
+import { cli } from '../__helpers__/cli.js';
 
 describe('iommu-spec explore', () => {
   test('a passing scenario: exit 0 and the JSON shape of the contract', () => {
@@ -109,6 +103,23 @@ describe('iommu-spec explore', () => {
     [['explore', '--max-states', 'lots'], '--max-states'],
     [['explore', '--bogus'], 'unknown option'],
     [['explore', '--variant', 'nope'], 'unknown variant'],
+    [
+      ['explore', '--scenario', 'vtd-sva', '--workers', '0'],
+      '--workers takes a positive whole number',
+    ],
+    [
+      ['explore', '--scenario', 'vtd-sva', '--workers', 'abc'],
+      '--workers takes a positive whole number',
+    ],
+    [
+      ['explore', '--scenario', 'vtd-sva', '--workers', '1.5'],
+      '--workers takes a positive whole number',
+    ],
+    [
+      ['explore', '--scenario', 'vtd-sva', '--workers', '-2'],
+      '--workers takes a positive whole number',
+    ],
+    [['variants', '--workers', '0'], '--workers takes a positive whole number'],
     [[], 'Usage'],
   ])('bad input %j: exit 2, a message, no stack trace', (args, msg) => {
     const r = cli(...args);

@@ -1,28 +1,21 @@
 /**
- * `iommu-spec replay` end to end: the built CLI (bin/iommu-spec.mjs over dist/) is spawned on
+ * `iommu-spec replay` as a user runs it, in process (test/__helpers__/cli.ts), on
  * examples/trace.json and on temporary traces, checking exit codes (0 pass, 1 mismatch,
  * 2 bad input or usage), that bad input is reported by field without a stack trace, and the
  * --json shape.
  */
-import { execSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { cli as run } from '../__helpers__/cli.js';
 
-const REPO = resolve(import.meta.dirname, '../..');
 const EXAMPLE = 'examples/trace.json';
 const SMMU = '0000:00:01.0';
 
 let dir = '';
 
 beforeAll(() => {
-  try {
-    execSync('npm run build', { cwd: REPO, stdio: 'pipe', encoding: 'utf8' });
-  } catch (e) {
-    const err = e as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build failed:\n${err.stdout ?? ''}${err.stderr ?? ''}`);
-  }
   dir = mkdtempSync(join(tmpdir(), 'iommu-spec-cli-'));
 });
 
@@ -37,12 +30,8 @@ interface Run {
 }
 
 function cli(...args: string[]): Run {
-  const r = spawnSync(process.execPath, ['bin/iommu-spec.mjs', ...args], {
-    cwd: REPO,
-    encoding: 'utf8',
-    timeout: 60_000,
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  const r = run(...args);
+  return { status: r.code, stdout: r.out, stderr: r.err };
 }
 
 let n = 0;
