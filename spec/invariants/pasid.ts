@@ -78,8 +78,8 @@ export const PasidWithinRange: Invariant = {
 export const GlobalPasidSingleHolder: Invariant = {
   id: 'GlobalPasidSingleHolder',
   statement:
-    'A global PASID has exactly one holder (one mm or one driver allocation) and is in the global IDA while held.',
-  citation: `${IOMMU_C}: iommu_alloc_global_pasid`,
+    'A global PASID has exactly one holder (one mm or one driver allocation), counted by what each holder believes it holds, and is in the global IDA while held.',
+  citation: `${IOMMU_C}: iommu_alloc_global_pasid; ${SVA_C}: iommu_alloc_mm_data`,
   holds(o) {
     const holders = new Map<number, string[]>();
     const hold = (p: number, who: string) => holders.set(p, [...(holders.get(p) ?? []), who]);

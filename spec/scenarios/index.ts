@@ -6,6 +6,7 @@ import amdIgpuAudio from './amd-igpu-audio.json' with { type: 'json' };
 import largeMixed from './large/large-mixed.json' with { type: 'json' };
 import mockSmmuLookups from './mock-smmu-lookups.json' with { type: 'json' };
 import mockUntrusted from './mock-untrusted.json' with { type: 'json' };
+import mockUntrustedLazy from './mock-untrusted-lazy.json' with { type: 'json' };
 import pasidMixedDrivers from './pasid-mixed-drivers.json' with { type: 'json' };
 import s390Ism from './s390-ism.json' with { type: 'json' };
 import smmuAndAmdIgpu from './smmu-and-amd-igpu.json' with { type: 'json' };
@@ -17,9 +18,12 @@ import smmuRidFaults from './smmu-rid-faults.json' with { type: 'json' };
 import v63Sysfs from './v63-sysfs.json' with { type: 'json' };
 import vtdDmaStrict from './vtd-dma-strict.json' with { type: 'json' };
 import vtdPasid from './vtd-pasid.json' with { type: 'json' };
+import vtdPasidDma from './vtd-pasid-dma.json' with { type: 'json' };
 import vtdRequireDirect from './vtd-require-direct.json' with { type: 'json' };
 import vtdSva from './vtd-sva.json' with { type: 'json' };
 import vtdSvaFailures from './vtd-sva-failures.json' with { type: 'json' };
+import vtdSvaTwoMms from './vtd-sva-two-mms.json' with { type: 'json' };
+import vtdTwoUnits from './vtd-two-units.json' with { type: 'json' };
 
 /** Raw JSON, validated by parseScenario like any user file. */
 export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
@@ -40,6 +44,10 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
   'smmu-rid-faults': smmuRidFaults,
   'v63-sysfs': v63Sysfs,
   'vtd-sva-failures': vtdSvaFailures,
+  'vtd-two-units': vtdTwoUnits,
+  'vtd-sva-two-mms': vtdSvaTwoMms,
+  'mock-untrusted-lazy': mockUntrustedLazy,
+  'vtd-pasid-dma': vtdPasidDma,
 };
 
 export const BUILTIN_SCENARIO_NAMES = Object.keys(BUILTIN_SCENARIOS);

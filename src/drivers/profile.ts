@@ -42,7 +42,7 @@ export function freeDomainTag(cfg: KernelConfig, st: KernelState, domain: number
   const d = st.domains[domain];
   if (d === null || d === undefined) return;
   if (cfg.mutants.has('missed-invalidation-on-free')) return;
-  iotlbInvalidateTag(cfg, st, d.iommu, domain);
+  iotlbInvalidateTag(cfg, st, cfg.mutants.has('free-flushes-iommu0') ? 0 : d.iommu, domain);
 }
 
 /** Driver ops over plain [kind, domain] tables: VT-d, AMD, s390 and the mock. */

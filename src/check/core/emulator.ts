@@ -56,7 +56,12 @@ export function toEmuArgs(
     iova = m.iova;
     if (ev.size === undefined) size = m.size;
   }
-  if (ev.type === 'dma_map_single' && ev.size === undefined && ev.buf !== undefined)
+  // dma_map_single and iommu_map without a size map the whole buffer (never a 0-byte mapping).
+  if (
+    (ev.type === 'dma_map_single' || ev.type === 'iommu_map') &&
+    ev.size === undefined &&
+    ev.buf !== undefined
+  )
     size = cfg.buffers[ev.buf].size;
   return {
     dev,

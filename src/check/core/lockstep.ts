@@ -140,6 +140,25 @@ export function withinRefcountBounds(cfg: KernelConfig, st: KernelState, ev: Ker
 }
 
 /**
+ * The caller's own record of its iommu_map calls: mapping an IOVA it already mapped in that
+ * domain is a caller bug (io-pgtable and VT-d WARN, -EEXIST), which the spec, without page
+ * tables, cannot refuse itself.
+ */
+function callerAlreadyMapped(
+  cfg: KernelConfig,
+  st: KernelState,
+  users: UserDomains,
+  ev: KernelEvent,
+): boolean {
+  const d = st.domains[resolveDomain(st, users, ev)];
+  if (d === null || d === undefined) return false;
+  const lo = Math.floor((ev.iova ?? 0) / 4096);
+  const bytes = ev.size ?? (ev.buf !== undefined ? cfg.buffers[ev.buf].size : 4096);
+  const hi = lo + Math.max(1, Math.ceil(bytes / 4096)) - 1;
+  return d.pgtable.some((m) => m.iova_pfn <= hi && m.iova_pfn + m.pages - 1 >= lo);
+}
+
+/**
  * Whether a domain is in use in the emulator: a group's current or blocking domain, or in a
  * pasid_array. Under a design variant the spec's contract can lag the emulator, and freeing such
  * a domain is a caller's use-after-free, not the variant's doing.
@@ -297,6 +316,7 @@ export function createLockstep(
         if (id < 0 || s.emu.domains[id] === null || s.emu.domains[id] === undefined) return false;
       }
       if (!withinRefcountBounds(cfg, s.emu, ev)) return false;
+      if (ev.type === 'iommu_map' && callerAlreadyMapped(cfg, s.emu, s.users, ev)) return false;
       if (
         !conformance &&
         ev.type === 'iommu_domain_free' &&

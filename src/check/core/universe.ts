@@ -172,6 +172,16 @@ export function stateEvents(
       if (calls.has('dma_unmap_single')) out.push({ type: 'dma_unmap_single', dev, map });
       if (calls.has('device_dma')) out.push({ type: 'device_dma', dev, map, iova: maps[map].iova });
     }
+    // A scenario that maps raw IOVAs (iommu_map) lets every device access them, on the RID and
+    // on each explored PASID: DMA behind every IOMMU instance, through PASID entries too.
+    if (calls.has('device_dma') && calls.has('iommu_map'))
+      for (const iova of scenario.bounds.iovas)
+        for (const pasid of [0, ...scenario.bounds.pasids.filter((p) => p > 0)])
+          out.push(
+            pasid === 0
+              ? { type: 'device_dma', dev, iova }
+              : { type: 'device_dma', dev, iova, pasid },
+          );
   }
   return out;
 }

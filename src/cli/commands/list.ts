@@ -19,7 +19,7 @@ export function runMutants(opts: { json?: boolean }, out: CliOutput): number {
   else
     for (const m of MUTANTS)
       out.line(
-        `${m.name.padEnd(30)} ${m.bug}\n${''.padEnd(30)} (${m.site}; caught on ${m.scenario})`,
+        `${m.name.padEnd(30)} ${m.bug}\n${''.padEnd(30)} (${m.site}; caught on ${m.scenario} by ${m.target})`,
       );
   return 0;
 }
