@@ -6,6 +6,7 @@ import { type DocsCliOptions, runDocs } from './commands/docs.js';
 import { type ExploreCliOptions, runExplore } from './commands/explore.js';
 import { runMutants, runScenarios } from './commands/list.js';
 import { runReplay } from './commands/replay.js';
+import { type ReportCliOptions, runReport } from './commands/report.js';
 import { runSchema } from './commands/schema.js';
 import { runSimulate, type SimulateCliOptions } from './commands/simulate.js';
 import { runVariantsCommand, type VariantsCliOptions } from './commands/variants.js';
@@ -212,6 +213,42 @@ export function run(argv: readonly string[], out: CliOutput): number | Promise<n
     .option('--json', 'machine output')
     .action((opts: { json?: boolean }) => {
       code = runScenarios(opts, out);
+    });
+
+  program
+    .command('report')
+    .description(
+      'a static HTML site: the overview, the statecharts coloured by coverage, a counterexample stepper',
+    )
+    .option('--out <dir>', 'write DIR/index.html (opens from disk, no server, no network)')
+    .addOption(
+      new Option('--scenario <name|path...>', 'these scenarios instead of the built-in ones'),
+    )
+    .option('--variant <name>', 'a design variant')
+    .addOption(new Option('--mutant <name...>', 'enable seeded bugs in the emulator'))
+    .addOption(
+      new Option(
+        '--from <file...>',
+        'read saved explore --json, coverage --json or variants --json results instead of running them',
+      ),
+    )
+    .addOption(new Option('--trace <file...>', 'trace files to step through'))
+    .addOption(
+      new Option('--max-states <n>', 'stop each exploration after this many states').argParser(
+        positiveInt('--max-states'),
+      ),
+    )
+    .option('--no-coverage', 'do not measure chart coverage')
+    .option('--no-witnesses', 'do not search a witness trace for each transition')
+    .option('--no-variants', 'do not run the design variants')
+    .option('--serve', 'serve the report on localhost (and replay trace files the page opens)')
+    .addOption(
+      new Option('--port <n>', 'the port for --serve (default 8377)').argParser(
+        positiveInt('--port'),
+      ),
+    )
+    .action((opts: ReportCliOptions) => {
+      code = runReport(opts, out);
     });
 
   program
