@@ -58,6 +58,12 @@ struct named_group {
 	struct iommu_group *group;
 	struct device *dev; /* a member, to ask for the group's current domain */
 	struct iommu_domain *default_domain;
+	/*
+	 * group->blocking_domain as seen once a claim put the group on it: on 6.12 VT-d's static
+	 * blocked domain, on 6.1 an empty UNMANAGED domain the core allocates when the driver has no
+	 * IOMMU_DOMAIN_BLOCKED (__iommu_group_alloc_blocking_domain); it lives as long as the group.
+	 */
+	struct iommu_domain *blocking_domain;
 	int claims; /* iommu_group_claim_dma_owner successes not yet released */
 };
 struct named_domain {
@@ -217,6 +223,10 @@ static int resolve_domain(const char *name, struct iommu_domain **out)
 		g = find_group(name + 9);
 		if (!g)
 			return -1;
+		if (g->blocking_domain) {
+			*out = g->blocking_domain;
+			return 0;
+		}
 		cur = iommu_get_domain_for_dev(g->dev);
 		if (!cur || cur->type != IOMMU_DOMAIN_BLOCKED)
 			return -2;
@@ -253,7 +263,7 @@ static void reply_domain(struct iommu_domain *d, struct device *dev)
 		set_reply("n default:%s", g->name);
 		return;
 	}
-	if (g && d->type == IOMMU_DOMAIN_BLOCKED) {
+	if (g && (d == g->blocking_domain || d->type == IOMMU_DOMAIN_BLOCKED)) {
 		set_reply("n blocking:%s", g->name);
 		return;
 	}
@@ -288,6 +298,23 @@ static void *owner_cookie(const char *name)
 static int __maybe_unused dev_index(struct named_dev *nd)
 {
 	return nd - devs;
+}
+
+/* After a successful claim: a group on neither its default nor a user domain is on its blocking domain. */
+static void note_blocking(struct named_group *g)
+{
+	struct iommu_domain *cur;
+	int i;
+
+	if (!g)
+		return;
+	cur = iommu_get_domain_for_dev(g->dev);
+	if (!cur || cur == g->default_domain)
+		return;
+	for (i = 0; i < MAX_NAMES; i++)
+		if (doms[i].domain == cur && !doms[i].borrowed)
+			return;
+	g->blocking_domain = cur;
 }
 
 /* ---- the calls ---- */
@@ -419,8 +446,10 @@ static void do_call(const char *call, const struct args *a)
 #if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
 		if (call[13] == 'c') {
 			r = iommu_device_claim_dma_owner(dev, owner_cookie(arg(a, "owner")));
-			if (!r)
+			if (!r) {
 				dev_claims[dev_index(nd)]++;
+				note_blocking(group_of_dev(dev));
+			}
 			set_reply("i %d", r);
 		} else {
 			iommu_device_release_dma_owner(dev);
@@ -435,8 +464,10 @@ static void do_call(const char *call, const struct args *a)
 	}
 	if (!strcmp(call, "iommu_group_claim_dma_owner")) {
 		r = iommu_group_claim_dma_owner(ng->group, owner_cookie(arg(a, "owner")));
-		if (!r)
+		if (!r) {
 			ng->claims++;
+			note_blocking(ng);
+		}
 		set_reply("i %d", r);
 		return;
 	}
@@ -738,6 +769,7 @@ static void teardown(void)
 		if (groups[i].group) {
 			iommu_group_put(groups[i].group);
 			groups[i].group = NULL;
+			groups[i].blocking_domain = NULL;
 		}
 		if (devs[i].pdev) {
 			pci_dev_put(devs[i].pdev);

@@ -74,6 +74,10 @@ export function run(argv: readonly string[], out: CliOutput): number | Promise<n
     .description('run traces on the emulator and on a real Linux kernel under QEMU, step by step')
     .argument('<trace...>', 'trace files (JSON)')
     .option('--kernel <version>', 'the real kernel: 6.12 or 6.1 (default 6.12)')
+    .option(
+      '--revision <rev>',
+      'the emulator revision held to it (default: v6.12 for 6.12, v6.3 for 6.1)',
+    )
     .option('--json', 'machine output')
     .action((traces: string[], opts: ConformCliOptions) => {
       code = runConform(traces, opts, out);

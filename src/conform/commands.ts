@@ -64,6 +64,14 @@ function stepLine(step: TraceStep): string | Unsupported {
         'an iommu_attach_handle is iommufd-internal; the agent attaches with handle NULL only',
     };
   }
+  if (step.call === 'iommu_group_store_type' && step.args.type === '') {
+    return {
+      index: step.index,
+      call: step.call,
+      reason:
+        'a zero-length sysfs write never reaches iommu_group_store_type (fs/sysfs/file.c: sysfs_kf_write returns 0 for count 0)',
+    };
+  }
   const parts = [`call ${step.call}`];
   for (const [k, v] of Object.entries(step.args)) {
     if (v === null) continue; // a NULL owner: the agent passes NULL for an absent owner

@@ -3,13 +3,16 @@
  * src/check/core/replay.ts, with the revision held to the real kernel) beside the real kernel's,
  * both in the form a caller sees. Pure.
  */
-import type { KernelRet } from '../../spec/events.js';
+import type { DomainRef, KernelRet } from '../../spec/events.js';
 import type { Parsed } from '../../spec/input-error.js';
+import type { KernelRevision } from '../../spec/kernel-ref.js';
 import { BUFFER_STRIDE_PFN, bufferPfn, PAGE_SHIFT } from '../../spec/layout.js';
-import { groupNames, type Scenario } from '../../spec/scenario.js';
+import { groupNames, groupOfDevice, type Scenario } from '../../spec/scenario.js';
 import type { TraceStep } from '../../spec/trace.js';
+import type { UserDomains } from '../check/core/emulator.js';
 import { replayTrace } from '../check/core/replay.js';
 import { domainRefFor } from '../check/core/trace-names.js';
+import type { KernelState } from '../kernel/types.js';
 import type { AgentPlan, Unsupported } from './commands.js';
 import { type ConformKernel, EMULATOR_REVISION, type Machine } from './machine.js';
 import type { GuestOutput } from './protocol.js';
@@ -22,8 +25,12 @@ export interface EmulatorStep {
 }
 
 /** The scenario as the emulator runs it against a real kernel: that kernel's revision. */
-export function scenarioForKernel(scenario: Scenario, kernel: ConformKernel): Scenario {
-  return { ...scenario, kernel: { ...scenario.kernel, revision: EMULATOR_REVISION[kernel] } };
+export function scenarioForKernel(
+  scenario: Scenario,
+  kernel: ConformKernel,
+  revision: KernelRevision = EMULATOR_REVISION[kernel],
+): Scenario {
+  return { ...scenario, kernel: { ...scenario.kernel, revision } };
 }
 
 const DOMAIN_CALLS = new Set(['iommu_paging_domain_alloc', 'iommu_get_domain_for_dev']);
@@ -37,8 +44,9 @@ export function emulatorReturns(
   scenario: Scenario,
   steps: readonly TraceStep[],
   kernel: ConformKernel,
+  revision: KernelRevision = EMULATOR_REVISION[kernel],
 ): Parsed<EmulatorStep[]> {
-  const sc = scenarioForKernel(scenario, kernel);
+  const sc = scenarioForKernel(scenario, kernel, revision);
   const groups = groupNames(sc);
   const slotNames = new Map<number, string>();
   const out: EmulatorStep[] = [];
@@ -48,11 +56,12 @@ export function emulatorReturns(
     plain,
     { spec: null, invariants: [] },
     {
-      step(s, _ev, res) {
+      step(s, ev, res) {
         let value: KernelRet = s.ret;
         const raw = res.emuRet;
         if (DOMAIN_CALLS.has(s.call) && typeof raw === 'number') {
-          const ref = raw >= 0 ? domainRefFor(res.next.emu, res.next.users, raw) : undefined;
+          const ref =
+            raw >= 0 ? domainRef(sc, res.next.emu, res.next.users, raw, ev.dev) : undefined;
           if (raw >= 0 && ref === undefined) value = 'NULL';
           else if (ref?.kind === 'user') {
             const as = steps[s.index]?.as;
@@ -69,6 +78,25 @@ export function emulatorReturns(
   );
   if (!r.ok) return r;
   return { ok: true, value: out };
+}
+
+/**
+ * How the agent names a domain (agent/agent.c reply_domain): a user domain by its slot, else the
+ * default or blocking domain of the device's own group first (the static identity and blocked
+ * domains are shared by every group, so the first group holding one is not the device's).
+ */
+function domainRef(
+  sc: Scenario,
+  st: KernelState,
+  users: UserDomains,
+  id: number,
+  dev: number | undefined,
+): DomainRef | undefined {
+  if (users.includes(id) || dev === undefined) return domainRefFor(st, users, id);
+  const g = groupOfDevice(sc, dev);
+  if (st.groups[g].default_domain === id) return { kind: 'default', group: g };
+  if (st.groups[g].blocking_domain === id) return { kind: 'blocking', group: g };
+  return domainRefFor(st, users, id);
 }
 
 /** A physical address of the emulator's layout (spec/layout.ts) as <buffer>+<offset>. */
@@ -159,6 +187,8 @@ export function compareRun(args: {
   readonly steps: readonly TraceStep[];
   readonly emulator: readonly EmulatorStep[];
   readonly guest: GuestOutput;
+  /** The emulator revision held to the kernel (default: EMULATOR_REVISION). */
+  readonly revision?: KernelRevision;
 }): ConformRun {
   const { guest, plan, emulator } = args;
   const base = {
@@ -166,7 +196,7 @@ export function compareRun(args: {
     scenario: args.scenario.name,
     kernel: args.kernel,
     release: guest.release,
-    revision: EMULATOR_REVISION[args.kernel],
+    revision: args.revision ?? EMULATOR_REVISION[args.kernel],
   };
   const unsupported: Unsupported[] = [];
   const steps: ConformStep[] = [];

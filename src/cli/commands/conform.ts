@@ -19,6 +19,7 @@ import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { formatRet } from '../../../spec/errno.js';
 import { formatInputError } from '../../../spec/input-error.js';
+import { KERNEL_REVISIONS, type KernelRevision } from '../../../spec/kernel-ref.js';
 import { checkTraceSteps } from '../../../spec/trace.js';
 import { planAgent } from '../../conform/commands.js';
 import {
@@ -29,13 +30,20 @@ import {
   unsupportedRun,
 } from '../../conform/compare.js';
 import { cpioNewc } from '../../conform/cpio.js';
-import { CONFORM_KERNELS, type ConformKernel, describeMachine } from '../../conform/machine.js';
+import {
+  CONFORM_KERNELS,
+  type ConformKernel,
+  describeMachine,
+  EMULATOR_REVISION,
+} from '../../conform/machine.js';
 import { parseGuestOutput } from '../../conform/protocol.js';
 import { loadTrace } from '../io.js';
 import { type CliOutput, EXIT } from '../output.js';
 
 export interface ConformCliOptions {
   readonly kernel?: string;
+  /** Hold another emulator revision to the kernel (default: the one EMULATOR_REVISION names). */
+  readonly revision?: string;
   readonly json?: boolean;
 }
 
@@ -73,7 +81,8 @@ function kernelFiles(kernel: ConformKernel): KernelFiles | string {
     process.env.IOMMU_SPEC_CONFORM_CACHE ?? join(packageRoot(), '.cache', 'conform'),
     kernel,
   );
-  const vmlinuz = join(dir, 'vmlinuz');
+  // the ELF vmlinux the set-up extracted boots faster (QEMU's PVH entry, no decompression)
+  const vmlinuz = existsSync(join(dir, 'vmlinux')) ? join(dir, 'vmlinux') : join(dir, 'vmlinuz');
   const base = join(dir, 'base.cpio');
   if (!existsSync(vmlinuz)) return `no Linux ${kernel} kernel image at ${vmlinuz}`;
   if (!existsSync(base)) return `no agent initramfs for Linux ${kernel} at ${base}`;
@@ -141,6 +150,14 @@ export async function runConform(
   const kernel = (opts.kernel ?? '6.12') as ConformKernel;
   if (!(CONFORM_KERNELS as readonly string[]).includes(kernel))
     return out.inputError(`--kernel takes ${CONFORM_KERNELS.join(' or ')}, not "${opts.kernel}"`);
+  let revision: KernelRevision = EMULATOR_REVISION[kernel];
+  if (opts.revision !== undefined) {
+    if (!(KERNEL_REVISIONS as readonly string[]).includes(opts.revision))
+      return out.inputError(
+        `--revision takes ${KERNEL_REVISIONS.join(', ')}, not "${opts.revision}"`,
+      );
+    revision = opts.revision as KernelRevision;
+  }
   // Every trace is checked before anything boots: bad input is exit 2 whatever the machine has.
   const loaded = [];
   for (const path of traces) {
@@ -148,7 +165,7 @@ export async function runConform(
     if (!t.ok) return out.inputError(formatInputError(t));
     const steps = checkTraceSteps(t.value.trace.steps, t.value.scenario);
     if (!steps.ok) return out.inputError(`${path}: ${formatInputError(steps)}`);
-    const emu = emulatorReturns(t.value.scenario, steps.value, kernel);
+    const emu = emulatorReturns(t.value.scenario, steps.value, kernel, revision);
     if (!emu.ok) return out.inputError(`${path}: ${formatInputError(emu)}`);
     loaded.push({ path, scenario: t.value.scenario, steps: steps.value, emulator: emu.value });
   }
@@ -184,12 +201,19 @@ export async function runConform(
           '-append',
           m.machine.append,
         ];
-        const boot = await runQemu(qemu, args, 60_000 + 2_000 * t.steps.length);
+        const timeout = 60_000 + 2_000 * t.steps.length;
+        let boot = await runQemu(qemu, args, timeout);
         if (boot.spawnError !== null) {
           out.note(`iommu-spec: cannot start ${QEMU}: ${boot.spawnError}; ${SETUP_HINT}`);
           return EXIT.UNAVAILABLE;
         }
-        const guest = parseGuestOutput(boot.text);
+        let guest = parseGuestOutput(boot.text);
+        if (guest.release === null) {
+          // a guest that never reached the agent ran no step: boot it once more, and say so
+          out.note(`iommu-spec: ${t.path}: the guest did not start the agent; booting again`);
+          boot = await runQemu(qemu, args, timeout);
+          guest = parseGuestOutput(boot.text);
+        }
         let run = compareRun({
           trace: t.path,
           scenario: t.scenario,
@@ -199,6 +223,7 @@ export async function runConform(
           steps: t.steps,
           emulator: t.emulator,
           guest,
+          revision,
         });
         if (boot.timedOut && run.error !== null)
           run = { ...run, error: `${run.error} (QEMU timed out)` };
