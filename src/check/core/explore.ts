@@ -5,7 +5,9 @@
  */
 import type { KernelEvent } from '../../../spec/events.js';
 import type { Scenario } from '../../../spec/scenario.js';
-import { collisionProbability, FingerprintSet, fingerprint64 } from '../scale/fingerprint.js';
+import { collisionProbability } from '../scale/fingerprint.js';
+import { Predecessors } from '../scale/predecessors.js';
+import { createStateStore } from '../scale/state-store.js';
 import { type SymmetryInfo, symmetryFor } from '../scale/symmetry.js';
 import { buildTrace, type TraceJson } from './counterexample.js';
 import { bootEmulator } from './emulator.js';
@@ -46,6 +48,8 @@ export interface ExploreOptions extends LockstepOptions {
    * it declares any; src/check/scale/symmetry.ts). Stored states and traces stay real.
    */
   readonly symmetry?: boolean;
+  /** Told at the end what the seen-set and the predecessor pointers allocated (npm run bench). */
+  readonly onMemory?: (m: { readonly states: number; readonly bytes: number }) => void;
 }
 
 export interface ExploreProgress {
@@ -122,29 +126,12 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
   const ref = options.scenarioRef ?? scenario;
   const perCall: Record<string, number> = {};
   const sym = symmetryFor(scenario, ls.cfg, options, ls.key);
-  const keyOf = sym?.key ?? ls.key;
 
-  // Seen states: full keys, or 64-bit fingerprints. Predecessors: parent index and the index of
-  // the event among the parent's enabled events, so a path is rebuilt by re-execution.
-  const fp = options.fingerprint ? new FingerprintSet() : null;
-  const seenKeys = fp === null ? new Set<string>() : null;
-  const markSeen = (k: string): boolean => {
-    if (fp !== null) {
-      const [a, b] = fingerprint64(k);
-      return fp.add(a, b);
-    }
-    if (seenKeys!.has(k)) return false;
-    seenKeys!.add(k);
-    return true;
-  };
-  const isSeen = (k: string): boolean => {
-    if (fp !== null) {
-      const [a, b] = fingerprint64(k);
-      return fp.has(a, b);
-    }
-    return seenKeys!.has(k);
-  };
-  const seenCount = () => (fp !== null ? fp.size : seenKeys!.size);
+  // Seen states: hash-consed exact keys, or 64-bit fingerprints (state-store.ts). Predecessors:
+  // how many successors each state added and the index of the event among the parent's enabled
+  // events, so a path is rebuilt by re-execution.
+  const store = createStateStore(ls.cfg, options, sym?.permutations ?? []);
+  const seenCount = () => store.size;
   /** The step's violations as Lockstep.step orders them: state invariants, then action ones. */
   const withStateViolations = (t: TransitionResult, stateV: Violation[]) => {
     const violations = stateV;
@@ -152,17 +139,12 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
       violations.push(...t.actionViolations);
     return { next: t.next, divergence: t.divergence, violation: violations[0] ?? null, violations };
   };
-  let parent = new Int32Array(1024);
-  // An event's index among its parent's enabled events: a state offers far fewer than 2^16.
-  let parentEvent = new Uint16Array(1024);
-  let stored = 1;
-  parent[0] = -1;
-  markSeen(keyOf(ls.initial));
+  const preds = new Predecessors();
+  store.probe(ls.initial);
+  store.add();
 
   const pathTo = (i: number, last?: KernelEvent): KernelEvent[] => {
-    const idx: number[] = [];
-    for (let j = i; j > 0; j = parent[j]) idx.push(parentEvent[j]);
-    idx.reverse();
+    const idx = preds.path(i);
     const out: KernelEvent[] = [];
     let s = ls.initial;
     for (const e of idx) {
@@ -179,6 +161,16 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     transitions: number,
     depth: number,
     incomplete?: string,
+  ): ExploreResult => {
+    options.onMemory?.({ states: store.size, bytes: store.bytes + preds.bytes });
+    return finishResult(result, findings, transitions, depth, incomplete);
+  };
+  const finishResult = (
+    result: ExploreResult['result'],
+    findings: Finding[],
+    transitions: number,
+    depth: number,
+    incomplete?: string,
   ): ExploreResult => ({
     scenario: scenario.name,
     result,
@@ -189,14 +181,13 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
     perCall,
     ...(incomplete ? { incomplete } : {}),
     ...(sym !== null ? { symmetry: sym.info } : {}),
-    ...(fp !== null
+    ...(options.fingerprint
       ? {
           fingerprint: {
-            collisionProbability: collisionProbability(fp.size),
+            collisionProbability: collisionProbability(store.size),
             // What is allocated: the fingerprint table with its open-addressing slack, and the
-            // predecessor arrays (4-byte parent, 2-byte event index) with their doubling slack.
-            bytesPerState:
-              (fp.bytes + parent.byteLength + parentEvent.byteLength) / Math.max(1, fp.size),
+            // predecessor arrays (1-byte successor count, 2-byte event index) with their slack.
+            bytesPerState: (store.bytes + preds.bytes) / Math.max(1, store.size),
           },
         }
       : {}),
@@ -237,8 +228,7 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
         perCall[ev.type] = (perCall[ev.type] ?? 0) + 1;
         // State invariants once per new state: a state already seen held them all (the search
         // stops at the first violation, and collectAll never marks a violating state seen).
-        const key = t.divergence === null ? keyOf(t.next) : '';
-        const fresh = t.divergence === null && !isSeen(key);
+        const fresh = t.divergence === null && store.probe(t.next);
         const r = withStateViolations(t, fresh ? ls.stateViolations(t.next) : []);
         if (options.collectAll && (r.divergence !== null || r.violation !== null)) {
           const broken =
@@ -284,18 +274,8 @@ export function explore(scenario: Scenario, options: ExploreOptions = {}): Explo
           return finish('violation', [f], transitions, depth + 1);
         }
         if (!fresh) continue;
-        markSeen(key);
-        if (stored === parent.length) {
-          const p2 = new Int32Array(parent.length * 2);
-          p2.set(parent);
-          parent = p2;
-          const e2 = new Uint16Array(parentEvent.length * 2);
-          e2.set(parentEvent);
-          parentEvent = e2;
-        }
-        const idx = stored++;
-        parent[idx] = i;
-        parentEvent[idx] = e;
+        store.add();
+        const idx = preds.add(i, e);
         next.push({ s: r.next, i: idx });
         if (seenCount() >= maxStates)
           return finish(

@@ -140,25 +140,6 @@ export function withinRefcountBounds(cfg: KernelConfig, st: KernelState, ev: Ker
 }
 
 /**
- * The caller's own record of its iommu_map calls: mapping an IOVA it already mapped in that
- * domain is a caller bug (io-pgtable and VT-d WARN, -EEXIST), which the spec, without page
- * tables, cannot refuse itself.
- */
-function callerAlreadyMapped(
-  cfg: KernelConfig,
-  st: KernelState,
-  users: UserDomains,
-  ev: KernelEvent,
-): boolean {
-  const d = st.domains[resolveDomain(st, users, ev)];
-  if (d === null || d === undefined) return false;
-  const lo = Math.floor((ev.iova ?? 0) / 4096);
-  const bytes = ev.size ?? (ev.buf !== undefined ? cfg.buffers[ev.buf].size : 4096);
-  const hi = lo + Math.max(1, Math.ceil(bytes / 4096)) - 1;
-  return d.pgtable.some((m) => m.iova_pfn <= hi && m.iova_pfn + m.pages - 1 >= lo);
-}
-
-/**
  * Whether a domain is in use in the emulator: a group's current or blocking domain, or in a
  * pasid_array. Under a design variant the spec's contract can lag the emulator, and freeing such
  * a domain is a caller's use-after-free, not the variant's doing.
@@ -185,7 +166,8 @@ export function createLockstep(
     emu: emu.initial,
     users: [],
   };
-  // One observation per product state, computed when first read and kept with the state.
+  // One observation per product state, computed when first read and kept with the state while it
+  // lives (the explorer drops a state once expanded).
   const observations = new WeakMap<ProductState, Observation>();
   const obs = (s: ProductState): Observation => {
     let o = observations.get(s);
@@ -288,8 +270,9 @@ export function createLockstep(
     },
     transition,
     stateViolations(s) {
+      // Not kept: a state's own observation is read again only if an action invariant asks.
       const out: Violation[] = [];
-      checkAll(obs(s), out);
+      checkAll(observations.get(s) ?? observe(cfg, s.emu, s.users, reportHwUpdates), out);
       return out;
     },
     check: (s) => checkState(obs(s)),
@@ -316,7 +299,6 @@ export function createLockstep(
         if (id < 0 || s.emu.domains[id] === null || s.emu.domains[id] === undefined) return false;
       }
       if (!withinRefcountBounds(cfg, s.emu, ev)) return false;
-      if (ev.type === 'iommu_map' && callerAlreadyMapped(cfg, s.emu, s.users, ev)) return false;
       if (
         !conformance &&
         ev.type === 'iommu_domain_free' &&

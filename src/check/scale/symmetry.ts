@@ -60,6 +60,8 @@ export interface Symmetry {
   readonly info: SymmetryInfo;
   /** The canonical key (null: use the plain key). */
   readonly key: ((s: ProductState) => string) | null;
+  /** The group's permutations other than the identity, when applied (else none). */
+  readonly permutations: readonly DevicePermutation[];
 }
 
 /** The scenario's symmetry, as the explorer will use it with these options. */
@@ -75,6 +77,7 @@ export function symmetryFor(
   const off = (reason: string): Symmetry => ({
     info: { ...base, applied: false, reason },
     key: null,
+    permutations: [],
   });
   if (options.symmetry === false) return off('turned off (--no-symmetry)');
   const spec = options.spec ?? null;
@@ -86,6 +89,7 @@ export function symmetryFor(
   const others = perms.filter((p) => !isIdentity(p));
   return {
     info: { ...base, applied: true },
+    permutations: others,
     key: (s) => {
       let best = plainKey(s);
       for (const p of others) {
