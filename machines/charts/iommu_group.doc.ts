@@ -90,19 +90,19 @@ export const iommuGroupDoc: ChartDoc = {
       transition: 'domain/iommu_group_store_type#1',
       guard: 'isNoDefaultDomain',
       reason:
-        "needs a group without a default domain, which NeverDomainless and TypeOK (spec/invariants/groups.ts) rule out in every explored state: the kernel refuses to probe a device whose group gets no default domain, and the explorer's states start after probe",
+        'needs a group whose default-domain setup failed at boot (drivers/iommu/iommu.c iommu_setup_default_domain), and no built-in scenario has one: by the driver facts (spec/drivers.ts) selection fails only when a driver asks for DMA without CONFIG_IOMMU_DMA (AMD, for an untrusted device), and allocation only when a scenario fault fails it at boot; no built-in configures either',
     },
     {
       transition: 'domain/iommu_get_domain_for_dev#1',
       guard: 'isDomainless',
       reason:
-        "needs a group without a default domain, which NeverDomainless and TypeOK (spec/invariants/groups.ts) rule out in every explored state: the kernel refuses to probe a device whose group gets no default domain, and the explorer's states start after probe",
+        'needs a group whose default-domain setup failed at boot (drivers/iommu/iommu.c iommu_setup_default_domain), and no built-in scenario has one: by the driver facts (spec/drivers.ts) selection fails only when a driver asks for DMA without CONFIG_IOMMU_DMA (AMD, for an untrusted device), and allocation only when a scenario fault fails it at boot; no built-in configures either',
     },
     {
       transition: 'ownership/iommu_device_use_default_domain#1',
       guard: 'isNoDefaultDomain',
       reason:
-        "needs a group without a default domain, which NeverDomainless and TypeOK (spec/invariants/groups.ts) rule out in every explored state: the kernel refuses to probe a device whose group gets no default domain, and the explorer's states start after probe",
+        'needs a group whose default-domain setup failed at boot (drivers/iommu/iommu.c iommu_setup_default_domain), and no built-in scenario has one: by the driver facts (spec/drivers.ts) selection fails only when a driver asks for DMA without CONFIG_IOMMU_DMA (AMD, for an untrusted device), and allocation only when a scenario fault fails it at boot; no built-in configures either',
     },
     {
       transition: 'ownership/iommu_device_use_default_domain#3',

@@ -49,7 +49,7 @@ export const mmDoc: ChartDoc = {
       transition: 'mm/iommu_sva_bind_device#3',
       guard: 'isBondBusy',
       reason:
-        "something other than the mm's bond at the mm's PASID means a caller attached a device-local domain at a PASID the global allocator then handed to the mm: a state GlobalPasidNotDeviceLocal (spec/invariants/pasid.ts) rejects, so no passing exploration reaches this bind",
+        "something other than the mm's bond at the mm's PASID: the caller contract never attaches at an mm's PASID (machines/router/contract.ts attachPasidHeldDomain), never binds while a device-local PASID is attached anywhere (bindWithoutDeviceLocalPasids), and a driver's global PASID is never an mm's (one IDA), so the slot holds this mm's bond or nothing",
     },
     {
       transition: 'mm/iommu_sva_bind_device#6',

@@ -34,7 +34,7 @@ export const pasidSlotDoc: ChartDoc = {
       transition: 'pasid_slot/iommu_replace_device_pasid#4',
       guard: 'isNoHandle',
       reason:
-        'the explorer always passes an attach handle (src/check/core/universe.ts staticUniverse: h<pasid>); iommufd, the only caller, always has one',
+        'caller contract (machines/router/contract.ts replacePasidHeldDomain): iommufd, the only caller of iommu_replace_device_pasid, always passes its attach handle',
     },
     {
       transition: 'pasid_slot/iommu_replace_device_pasid#6',

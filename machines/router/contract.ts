@@ -240,13 +240,15 @@ const detachAttachedPasid: Predicate = (topo, s, ev) => {
 };
 
 /**
- * iommu_replace_device_pasid: newest only (it does not exist before), with a domain the caller
- * holds, not over an SVA bond, not at an mm's PASID, and not with the handle already installed
- * at that PASID (a WARN_ON and -EINVAL).
+ * iommu_replace_device_pasid: newest only (it does not exist before), by iommufd (the only
+ * caller, IOMMUFD_INTERNAL), which always passes its attach handle
+ * (drivers/iommu/iommufd/device.c), with a domain the caller holds, not over an SVA bond, not at
+ * an mm's PASID, and not with the handle already installed at that PASID (a WARN_ON and -EINVAL).
  */
 const replacePasidHeldDomain: Predicate = (topo, s, ev) => {
   if (topo.scenario.kernel.revision !== 'newest' || !attachPasidHeldDomain(topo, s, ev))
     return false;
+  if (ev.handle === undefined || ev.handle === null) return false;
   const slot = slotAt(s, groupOf(topo, ev), ev.pasid ?? 0);
   if (slot.context.domain?.startsWith('sva:')) return false;
   return slot.context.handle !== (ev.handle ?? null);
@@ -259,6 +261,23 @@ const replacePasidHeldDomain: Predicate = (topo, s, ev) => {
  */
 const freeHeldDriverPasid: Predicate = (_topo, s, ev) =>
   s.global_pasid.context.held.includes(ev.pasid ?? -1) && !pasidAttachedAnywhere(s, ev.pasid ?? -1);
+
+/**
+ * iommu_sva_bind_device: not while a device-local PASID is attached anywhere (a PASID that is
+ * neither an mm's nor one a driver holds from iommu_alloc_global_pasid). The bind hands the mm
+ * the lowest free id of the one global IDA without looking at any pasid_array
+ * (drivers/iommu/iommu-sva.c: iommu_alloc_mm_data; drivers/iommu/iommu.c:
+ * iommu_alloc_global_pasid), and the mm's PASID is what ENQCMD sends from that process to any
+ * device (iommu_sva_get_pasid: mm_get_enqcmd_pasid), so a system that binds SVA takes every
+ * PASID it attaches from the global allocator, as IDXD does (drivers/dma/idxd/init.c:
+ * idxd_enable_system_pasid; docs/kernel/06-pasid.md §6.4-§6.6). A caller that attached a
+ * PASID of its own choosing and then binds breaks that rule: the bind fails -EBUSY in its group,
+ * or the mm's PASID means two things.
+ */
+const bindWithoutDeviceLocalPasids: Predicate = (_topo, s) =>
+  s.pasids.every((entries) =>
+    entries.every((e) => isMmPasid(s, e.pasid) || s.global_pasid.context.held.includes(e.pasid)),
+  );
 
 /** iommu_sva_unbind_device / iommu_sva_get_pasid: only a live bond handle. */
 const liveBond: Predicate = (_topo, s, ev) => bondNamed(s, ev.handle) !== null;
@@ -318,7 +337,7 @@ export const CALLER_CONTRACT: Readonly<Record<MergedCallName, Predicate>> = {
   iommu_replace_device_pasid: replacePasidHeldDomain,
   iommu_alloc_global_pasid: always,
   iommu_free_global_pasid: freeHeldDriverPasid,
-  iommu_sva_bind_device: always,
+  iommu_sva_bind_device: bindWithoutDeviceLocalPasids,
   iommu_sva_unbind_device: liveBond,
   iommu_sva_get_pasid: liveBond,
   mm_pasid_drop: dropUnboundMm,
