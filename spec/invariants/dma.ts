@@ -36,6 +36,26 @@ export const FqConsistency: Invariant = {
   },
 };
 
+export const FlushQueueNeedsDeferredFlush: Invariant = {
+  id: 'FlushQueueNeedsDeferredFlush',
+  statement:
+    'A default domain has a flush queue only when every device of its group sits behind an IOMMU that can defer invalidation (IOMMU_CAP_DEFERRED_FLUSH).',
+  citation: `${DMA_C}: iommu_dma_init_domain (known gap: the sysfs live DMA to DMA-FQ upgrade in iommu_group_store_type does not check the capability)`,
+  holds(o) {
+    for (let g = 0; g < o.groups.length; g++) {
+      const d = o.domains.find((x) => x.id === o.groups[g].default_domain);
+      if (d === undefined || d.fq !== true) continue;
+      for (const dev of devicesOf(o, g)) {
+        const name = o.scenario.devices[dev].iommu;
+        const m = o.scenario.iommus.find((x) => x.name === name);
+        if (!m?.caps.includes('IOMMU_CAP_DEFERRED_FLUSH'))
+          return `default domain ${d.id} of group ${g} has a flush queue but device ${dev}'s IOMMU ${name} lacks IOMMU_CAP_DEFERRED_FLUSH`;
+      }
+    }
+    return null;
+  },
+};
+
 export const LiveMappingsTranslate: Invariant = {
   id: 'LiveMappingsTranslate',
   statement:

@@ -12,6 +12,7 @@ import {
 import {
   BlockedMeansFault,
   DmaIsolation,
+  FlushQueueNeedsDeferredFlush,
   FqConsistency,
   IotlbCoherent,
   LiveMappingsTranslate,
@@ -67,6 +68,7 @@ export const INVARIANTS: readonly Invariant[] = [
   SvaUsersMatchBonds,
   SvaBondAttached,
   FqConsistency,
+  FlushQueueNeedsDeferredFlush,
   LiveMappingsTranslate,
   IotlbCoherent,
   NoIovaReuseBeforeInvalidation,

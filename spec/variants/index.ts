@@ -9,6 +9,7 @@ import iovaRcacheRange from './scenarios/iova-rcache-range.json' with { type: 'j
 import s390Untrusted from './scenarios/s390-untrusted.json' with { type: 'json' };
 import smmuSharedDomain from './scenarios/smmu-shared-domain.json' with { type: 'json' };
 import sysfsRules from './scenarios/sysfs-rules.json' with { type: 'json' };
+import untrustedFqUpgrade from './scenarios/untrusted-fq-upgrade.json' with { type: 'json' };
 import vtdIdxd from './scenarios/vtd-idxd.json' with { type: 'json' };
 import type { Variant } from './types.js';
 
@@ -24,6 +25,8 @@ export const DEBATES: Readonly<Record<string, string>> = {
   '003_16282fbf64a4949c': 'A per-domain PASID for the DMA API (2022)',
   '004_f77bc22ced09604c': 'SMMUv3 CD table per domain or per master (2023)',
   'sysfs-v6.3': "The sysfs type rules of v6.3 (-EBUSY, singleton groups) against today's (-EPERM)",
+  'finding:untrusted-fq-upgrade':
+    'Our finding (docs/findings/untrusted-fq-upgrade.md): the sysfs live DMA to DMA-FQ upgrade checks neither untrusted devices nor IOMMU_CAP_DEFERRED_FLUSH',
 };
 
 export const VARIANTS: readonly Variant[] = [
@@ -259,6 +262,28 @@ export const VARIANTS: readonly Variant[] = [
     scenario: sysfsRules,
     expected: 'holds',
     cost: (scenario) => ({ 'groups whose type sysfs can change': groupsBySize(scenario).length }),
+  },
+  {
+    debate: 'finding:untrusted-fq-upgrade',
+    name: 'sysfs-fq-upgrade-newest',
+    merged: true,
+    summary:
+      'The kernel as it stands (newest): writing "DMA-FQ" to a group on a DMA default domain calls iommu_dma_init_fq() and flips the type, whoever the devices are and whatever their IOMMU can do.',
+    rules: [],
+    scenario: untrustedFqUpgrade,
+    expected: { violates: 'UntrustedStrict' },
+    finding:
+      'One sysfs write gives an untrusted device a flush queue (UntrustedStrict) and gives a flush queue to a device whose IOMMU lacks IOMMU_CAP_DEFERRED_FLUSH (FlushQueueNeedsDeferredFlush); probe refuses both.',
+  },
+  {
+    debate: 'finding:untrusted-fq-upgrade',
+    name: 'sysfs-fq-upgrade-checked',
+    merged: false,
+    summary:
+      'The proposed fix: the live upgrade refuses a group with an untrusted PCI device (-EINVAL, as "identity" is refused) and leaves the domain strict when a device lacks IOMMU_CAP_DEFERRED_FLUSH (as iommu_dma_init_domain falls back).',
+    rules: ['sysfs-fq-upgrade-checked'],
+    scenario: untrustedFqUpgrade,
+    expected: 'holds',
   },
 ];
 

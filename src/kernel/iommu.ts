@@ -475,6 +475,17 @@ export function iommu_group_store_type(
 
   const def = dom(st, g.default_domain);
   if (req_type === IOMMU_DOMAIN_DMA_FQ && def.type === IOMMU_DOMAIN_DMA) {
+    // Design variant (docs/findings/untrusted-fq-upgrade.md, the proposed fix): the live upgrade
+    // obeys the rules a DMA-FQ default gets at probe: never for an untrusted device
+    // (iommu_get_default_domain_type: -EINVAL as for "identity"), and without
+    // IOMMU_CAP_DEFERRED_FLUSH the domain stays strict DMA (iommu_dma_init_domain's fallback).
+    if (cfg.variant.has('sysfs-fq-upgrade-checked')) {
+      for (const dev of cfg.groups[group].devices) {
+        if (cfg.devices[dev].pci && cfg.devices[dev].untrusted) return -EINVAL;
+        if (!cfg.ops[cfg.devices[dev].iommu].capable(cfg, dev, 'IOMMU_CAP_DEFERRED_FLUSH'))
+          return count;
+      }
+    }
     const ret = cfg.mutants.has('sysfs-fq-without-queue')
       ? 0
       : iommu_dma_init_fq_domain(cfg, st, g.default_domain);

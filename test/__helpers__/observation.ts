@@ -12,7 +12,7 @@
  */
 import type { AccessObs, DomainObs, Observation, RouteObs } from '../../spec/observe.js';
 import type { GroupView, SpecView } from '../../spec/view.js';
-import { build, type DeviceInput } from './scenarios.js';
+import { build, type DeviceInput, type IommuInput, MOCK_IOMMU } from './scenarios.js';
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -77,6 +77,8 @@ export function specView(over: Partial<SpecView> = {}): SpecView {
 export interface ObsInput extends Partial<Mutable<Observation>> {
   /** Devices of the scenario (default DEV_DEFAULTS). */
   readonly devs?: Partial<DeviceInput>[];
+  /** IOMMU instances besides the mock m0 (with IOMMU_CAP_DEFERRED_FLUSH, 16 PASIDs). */
+  readonly iommus?: IommuInput[];
 }
 
 /** RID/PASID route derived from the observation's groups. */
@@ -105,8 +107,9 @@ function derivedAccess(o: Observation, dev: number, pfn: number, pasid: number):
 
 /** The base observation with the given fields replaced. */
 export function makeObs(input: ObsInput = {}): Observation {
-  const { devs, ...over } = input;
+  const { devs, iommus, ...over } = input;
   const scenario = build(devs ?? DEV_DEFAULTS, {
+    iommus: [MOCK_IOMMU, ...(iommus ?? [])],
     buffers: [
       { name: 'b0', size: 4096 },
       { name: 'b1', size: 4096 },

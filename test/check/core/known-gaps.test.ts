@@ -16,6 +16,7 @@ import { parseScenario } from '../../../spec/parse.js';
 import type { Scenario } from '../../../spec/scenario.js';
 import { BUILTIN_SCENARIOS } from '../../../spec/scenarios/index.js';
 import { checkTraceSteps } from '../../../spec/trace.js';
+import { VARIANTS } from '../../../spec/variants/index.js';
 import { explore } from '../../../src/check/core/explore.js';
 import { replayTrace } from '../../../src/check/core/replay.js';
 
@@ -58,7 +59,7 @@ describe('the sysfs DMA -> DMA-FQ upgrade (iommu_group_store_type)', () => {
     expect(explore(sc, { spec: createSpecModel(sc) }).result).toBe('pass');
   });
 
-  test('without IOMMU_CAP_DEFERRED_FLUSH the upgrade still succeeds (the model permits it)', () => {
+  test('without IOMMU_CAP_DEFERRED_FLUSH the upgrade still succeeds: FlushQueueNeedsDeferredFlush is violated', () => {
     const sc = variantOfMockUntrusted((raw) => {
       (raw.devices as { untrusted?: boolean }[])[0].untrusted = false;
       (raw.iommus as { caps: string[] }[])[0].caps = [];
@@ -75,7 +76,51 @@ describe('the sysfs DMA -> DMA-FQ upgrade (iommu_group_store_type)', () => {
     if (!steps.ok) throw new Error(steps.message);
     const replayed = replayTrace(sc, steps.value, { spec: createSpecModel(sc) });
     if (!replayed.ok) throw new Error(replayed.message);
-    expect(replayed.value.outcome).toEqual({ result: 'pass' });
-    expect(explore(sc, { spec: createSpecModel(sc) }).result).toBe('pass');
+    expect(replayed.value.outcome).toMatchObject({
+      result: 'violation',
+      invariant: 'FlushQueueNeedsDeferredFlush',
+      index: 1,
+    });
+    const r = explore(sc, { spec: createSpecModel(sc) });
+    expect(r.result).toBe('violation');
+    expect(r.findings[0].invariant).toBe('FlushQueueNeedsDeferredFlush');
+  });
+
+  // docs/findings/untrusted-fq-upgrade.md: why it matters. After the upgrade, an unmap returns
+  // with the IOTLB entry still live (queued for the flush-queue timer), so the untrusted device
+  // still reaches the buffer its driver has just unmapped and may already have freed.
+  const afterUnmap = [
+    { call: 'iommu_group_store_type', group: 'g0', type: 'DMA-FQ' },
+    { call: 'device_driver_attach', dev: '0000:05:00.0' },
+    { call: 'dma_map_single', dev: '0000:05:00.0', buf: 'b0', as: 'm' },
+    { call: 'device_dma', dev: '0000:05:00.0', iova: 0xfffff000 },
+    { call: 'dma_unmap_single', dev: '0000:05:00.0', iova: 0xfffff000 },
+    { call: 'device_dma', dev: '0000:05:00.0', iova: 0xfffff000 },
+  ];
+  const fixScenario = (): Scenario => {
+    const r = parseScenario(VARIANTS.find((v) => v.name === 'sysfs-fq-upgrade-checked')!.scenario);
+    if (!r.ok) throw new Error(r.message);
+    return r.value;
+  };
+  test('after the upgrade the untrusted device reaches the buffer its driver unmapped', () => {
+    const sc = fixScenario();
+    const steps = checkTraceSteps(afterUnmap, sc);
+    if (!steps.ok) throw new Error(steps.message);
+    const rep = replayTrace(sc, steps.value, { spec: createSpecModel(sc), conformance: false });
+    if (!rep.ok) throw new Error(rep.message);
+    expect(rep.value.steps.map((s) => s.ret)).toEqual([6, 0, 0xfffff000, 'b0', 0, 'b0']);
+  });
+  test('with the proposed fix (variant sysfs-fq-upgrade-checked) the write fails and the access faults', () => {
+    const sc = fixScenario();
+    const steps = checkTraceSteps(afterUnmap, sc);
+    if (!steps.ok) throw new Error(steps.message);
+    const rep = replayTrace(sc, steps.value, {
+      spec: createSpecModel(sc),
+      conformance: false,
+      variant: ['sysfs-fq-upgrade-checked'],
+    });
+    if (!rep.ok) throw new Error(rep.message);
+    expect(rep.value.steps.map((s) => s.ret)).toEqual([-22, 0, 0xfffff000, 'b0', 0, -14]);
+    expect(rep.value.outcome).toEqual({ result: 'pass' });
   });
 });

@@ -3,6 +3,7 @@ import { describe, expect, test } from 'vitest';
 import {
   BlockedMeansFault,
   DmaIsolation,
+  FlushQueueNeedsDeferredFlush,
   FqConsistency,
   IotlbCoherent,
   LiveMappingsTranslate,
@@ -47,6 +48,35 @@ describe('FqConsistency', () => {
         makeObs({ domains: withDomain2({ type: 'DMA_FQ', fq: false, dma_initialised: false }) }),
       ),
     ).toBeNull();
+  });
+});
+
+describe('FlushQueueNeedsDeferredFlush', () => {
+  const noCap = { name: 'm1', driver: 'mock' as const, caps: [], max_pasids: 0 };
+  const fqDefault = withDomain2({ type: 'DMA_FQ', fq: true });
+  test('fires on a flush queue behind an IOMMU without the capability, naming device and IOMMU', () => {
+    const o = makeObs({
+      domains: fqDefault,
+      devs: [
+        { name: 'dev0', group: 'g0', iommu: 'm1' },
+        { name: 'dev1', group: 'g1' },
+      ],
+      iommus: [noCap],
+    });
+    expect(FlushQueueNeedsDeferredFlush.holds(o)).toBe(
+      "default domain 2 of group 0 has a flush queue but device 0's IOMMU m1 lacks IOMMU_CAP_DEFERRED_FLUSH",
+    );
+  });
+  test('holds with the capability, and a strict domain needs none', () => {
+    expect(FlushQueueNeedsDeferredFlush.holds(makeObs({ domains: fqDefault }))).toBeNull();
+    const strict = makeObs({
+      devs: [
+        { name: 'dev0', group: 'g0', iommu: 'm1' },
+        { name: 'dev1', group: 'g1' },
+      ],
+      iommus: [noCap],
+    });
+    expect(FlushQueueNeedsDeferredFlush.holds(strict)).toBeNull();
   });
 });
 
