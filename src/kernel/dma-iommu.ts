@@ -26,6 +26,7 @@ import {
 } from './iova.js';
 import { fq_flush_timeout, iommu_dma_init_fq, putIovaCookie, queue_iova } from './iova-fq.js';
 import {
+  type EntryPoints,
   type IommuDomain,
   type IovaDomain,
   type KernelConfig,
@@ -313,3 +314,11 @@ export function dma_opt_mapping_size(
 ): number | string {
   return st.devices[dev].dma_iommu ? iova_rcache_range() : 'SIZE_MAX';
 }
+
+/** The entry points this module mirrors (src/kernel/dispatch.ts joins the tables). */
+export const DMA_IOMMU_C_ENTRY_POINTS = {
+  dma_map_single: (cfg, st, a) => dma_map_single(cfg, st, a.dev, a.buf, a.size),
+  dma_unmap_single: (cfg, st, a) => dma_unmap_single(cfg, st, a.dev, a.iova, a.size),
+  dma_opt_mapping_size: (cfg, st, a) => dma_opt_mapping_size(cfg, st, a.dev),
+  fq_flush_timeout: (cfg, st, a) => fireFqTimers(cfg, st, a.group >= 0 ? a.group : null),
+} satisfies Partial<EntryPoints>;

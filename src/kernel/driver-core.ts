@@ -6,7 +6,7 @@
 import { EBUSY } from '../../spec/errno.js';
 import { dma_unmap_single } from './dma-iommu.js';
 import { iommu_device_unuse_default_domain, iommu_device_use_default_domain } from './iommu.js';
-import type { KernelConfig, KernelState } from './types.js';
+import type { EntryPoints, KernelConfig, KernelState } from './types.js';
 
 /**
  * device_driver_attach(drv, dev): -EBUSY if a driver is already bound (__driver_probe_device);
@@ -35,3 +35,9 @@ export function device_release_driver(cfg: KernelConfig, st: KernelState, dev: n
   ds.driver_bound = false;
   return 0;
 }
+
+/** The entry points this module mirrors (src/kernel/dispatch.ts joins the tables). */
+export const DRIVER_CORE_ENTRY_POINTS = {
+  device_driver_attach: (cfg, st, a) => device_driver_attach(cfg, st, a.dev),
+  device_release_driver: (cfg, st, a) => device_release_driver(cfg, st, a.dev),
+} satisfies Partial<EntryPoints>;

@@ -4,10 +4,14 @@
  * DMA-API layer (dma-iommu.ts) maps and unmaps without importing iommu.ts, as dma-iommu.c does
  * through the exported IOMMU API.
  */
-import { __IOMMU_DOMAIN_PAGING } from '../../spec/domain-types.js';
+import {
+  __IOMMU_DOMAIN_PAGING,
+  IOMMU_DOMAIN_BLOCKED,
+  IOMMU_DOMAIN_IDENTITY,
+} from '../../spec/domain-types.js';
 import { EEXIST, EINVAL, ENOMEM } from '../../spec/errno.js';
 import { should_fail } from './faults.js';
-import type { IommuDomain, KernelConfig, KernelState } from './types.js';
+import type { EntryPoints, IommuDomain, KernelConfig, KernelState } from './types.js';
 import { WARN_ON } from './warn.js';
 
 /** The live domain `id`; a freed or unknown id is a harness bug. */
@@ -112,3 +116,81 @@ export function iommu_iotlb_sync(cfg: KernelConfig, st: KernelState, domain: num
   cfg.ops[d.iommu].flush_iotlb_all(cfg, st, domain);
   return 0;
 }
+
+const PAGE = 4096;
+
+/**
+ * iommu_map(domain, iova, paddr, size): -EINVAL for an IOVA or size that is not page aligned
+ * (iommu_map's alignment check), then __iommu_map's checks (iommuMapPfns).
+ * Returns: 0 or a negative errno.
+ * Mirrors: drivers/iommu/iommu.c iommu_map().
+ */
+export function iommu_map(
+  cfg: KernelConfig,
+  st: KernelState,
+  domain: number,
+  iova: number,
+  paddr_pfn: number,
+  size: number,
+): number {
+  if (iova % PAGE !== 0 || size % PAGE !== 0) return -EINVAL;
+  return iommuMapPfns(cfg, st, domain, iova / PAGE, paddr_pfn, size / PAGE);
+}
+
+/**
+ * iommu_unmap_fast(domain, iova, size): __iommu_unmap into the caller's gather, without the
+ * sync; an unaligned range unmaps nothing.
+ * Returns: the bytes unmapped.
+ * Mirrors: include/linux/iommu.h iommu_unmap_fast().
+ */
+export function iommu_unmap_fast(
+  cfg: KernelConfig,
+  st: KernelState,
+  domain: number,
+  iova: number,
+  size: number,
+): number {
+  if (iova % PAGE !== 0 || size % PAGE !== 0) return 0;
+  return iommuUnmapPfns(cfg, st, domain, iova / PAGE, size / PAGE) * PAGE;
+}
+
+/**
+ * iommu_unmap(domain, iova, size): __iommu_unmap, then iommu_iotlb_sync on the gather.
+ * Returns: the bytes unmapped.
+ * Mirrors: drivers/iommu/iommu.c iommu_unmap().
+ */
+export function iommu_unmap(
+  cfg: KernelConfig,
+  st: KernelState,
+  domain: number,
+  iova: number,
+  size: number,
+): number {
+  if (iova % PAGE !== 0 || size % PAGE !== 0) return 0;
+  const bytes = iommuUnmapPfns(cfg, st, domain, iova / PAGE, size / PAGE) * PAGE;
+  iommu_iotlb_sync(cfg, st, domain);
+  return bytes;
+}
+
+/**
+ * iommu_iova_to_phys(domain, iova): the IOVA itself for an identity domain, 0 for a blocked
+ * one, else ops->iova_to_phys on the page table (0 when unmapped).
+ * Mirrors: drivers/iommu/iommu.c iommu_iova_to_phys().
+ */
+export function iommu_iova_to_phys(st: KernelState, domain: number, iova: number): number {
+  const d = dom(st, domain);
+  if (d.type === IOMMU_DOMAIN_IDENTITY) return iova;
+  if (d.type === IOMMU_DOMAIN_BLOCKED) return 0;
+  const pfn = iovaToPhysPfn(st, domain, Math.floor(iova / PAGE));
+  return pfn === 0 ? 0 : pfn * PAGE + (iova % PAGE);
+}
+
+export const IOMMU_MAP_ENTRY_POINTS = {
+  iommu_map: (cfg, st, a) => iommu_map(cfg, st, a.domain, a.iova, cfg.buffers[a.buf].pfn, a.size),
+  iommu_unmap: (cfg, st, a) => iommu_unmap(cfg, st, a.domain, a.iova, a.size),
+  iommu_unmap_fast: (cfg, st, a) => iommu_unmap_fast(cfg, st, a.domain, a.iova, a.size),
+  iommu_iotlb_sync: (cfg, st, a) => iommu_iotlb_sync(cfg, st, a.domain),
+  iommu_iova_to_phys: (_cfg, st, a) => iommu_iova_to_phys(st, a.domain, a.iova),
+} satisfies EntryPoints<
+  'iommu_map' | 'iommu_unmap' | 'iommu_unmap_fast' | 'iommu_iotlb_sync' | 'iommu_iova_to_phys'
+>;

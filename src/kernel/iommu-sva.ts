@@ -15,7 +15,7 @@ import {
   pasidEntry,
 } from './iommu.js';
 import { dom } from './iommu-map.js';
-import type { KernelConfig, KernelState } from './types.js';
+import type { EntryPoints, KernelConfig, KernelState } from './types.js';
 
 /**
  * iommu_alloc_mm_data(mm, dev): reuse the mm's PASID if it fits the device, else allocate a
@@ -158,3 +158,13 @@ export function mm_pasid_drop(cfg: KernelConfig, st: KernelState, mm: number): n
   m.sva_domains = [];
   return 0;
 }
+
+/** The entry points this module mirrors (src/kernel/dispatch.ts joins the tables). */
+export const IOMMU_SVA_C_ENTRY_POINTS = {
+  iommu_sva_bind_device: (cfg, st, a) =>
+    iommu_sva_bind_device(cfg, st, a.dev, a.mm, a.handle ?? `sva:${a.dev}:${a.mm}`),
+  // The caller contract and the trace resolver always name a handle for these two.
+  iommu_sva_unbind_device: (cfg, st, a) => iommu_sva_unbind_device(cfg, st, a.handle!),
+  iommu_sva_get_pasid: (cfg, st, a) => iommu_sva_get_pasid(cfg, st, a.handle!),
+  mm_pasid_drop: (cfg, st, a) => mm_pasid_drop(cfg, st, a.mm),
+} satisfies Partial<EntryPoints>;

@@ -39,6 +39,7 @@ import {
 import { should_fail } from './faults.js';
 import { dom, iommuMapPfns, iovaToPhysPfn } from './iommu-map.js';
 import {
+  type EntryPoints,
   type IommuDomain,
   type KernelConfig,
   type KernelState,
@@ -1255,3 +1256,32 @@ export function iommu_free_global_pasid(
 /* ------------------------------------------------------------------------------------------ */
 /* Driver-core glue: drivers/base/dd.c                                                         */
 /* ------------------------------------------------------------------------------------------ */
+
+/** The entry points this module mirrors (src/kernel/dispatch.ts joins the tables). */
+export const IOMMU_C_ENTRY_POINTS = {
+  iommu_group_store_type: (cfg, st, a) => iommu_group_store_type(cfg, st, a.group, a.sysfs),
+  iommu_group_show_type: (cfg, st, a) => iommu_group_show_type(cfg, st, a.group),
+  iommu_paging_domain_alloc: (cfg, st, a) => iommu_paging_domain_alloc(cfg, st, a.dev),
+  iommu_domain_free: (cfg, st, a) => iommu_domain_free(cfg, st, a.domain),
+  iommu_get_domain_for_dev: (cfg, st, a) => iommu_get_domain_for_dev(cfg, st, a.dev),
+  iommu_attach_device: (cfg, st, a) => iommu_attach_device(cfg, st, a.domain, a.dev),
+  iommu_detach_device: (cfg, st, a) => iommu_detach_device(cfg, st, a.domain, a.dev),
+  iommu_attach_group: (cfg, st, a) => iommu_attach_group(cfg, st, a.domain, a.group),
+  iommu_detach_group: (cfg, st, a) => iommu_detach_group(cfg, st, a.domain, a.group),
+  iommu_group_replace_domain: (cfg, st, a) =>
+    iommu_group_replace_domain(cfg, st, a.group, a.domain),
+  iommu_device_claim_dma_owner: (cfg, st, a) =>
+    iommu_device_claim_dma_owner(cfg, st, a.dev, a.owner),
+  iommu_device_release_dma_owner: (cfg, st, a) => iommu_device_release_dma_owner(cfg, st, a.dev),
+  iommu_group_claim_dma_owner: (cfg, st, a) =>
+    iommu_group_claim_dma_owner(cfg, st, a.group, a.owner),
+  iommu_group_release_dma_owner: (cfg, st, a) => iommu_group_release_dma_owner(cfg, st, a.group),
+  iommu_attach_device_pasid: (cfg, st, a) =>
+    iommu_attach_device_pasid(cfg, st, a.domain, a.dev, a.pasid, a.handle),
+  iommu_detach_device_pasid: (cfg, st, a) =>
+    iommu_detach_device_pasid(cfg, st, a.domain, a.dev, a.pasid),
+  iommu_replace_device_pasid: (cfg, st, a) =>
+    iommu_replace_device_pasid(cfg, st, a.domain, a.dev, a.pasid, a.handle),
+  iommu_alloc_global_pasid: (cfg, st, a) => iommu_alloc_global_pasid(cfg, st, a.dev),
+  iommu_free_global_pasid: (cfg, st, a) => iommu_free_global_pasid(cfg, st, a.pasid),
+} satisfies Partial<EntryPoints>;

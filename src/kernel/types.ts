@@ -4,7 +4,8 @@
  * Pointers become indices: a domain is named by its slot in KernelState.domains, NO_DOMAIN
  * stands for NULL. The immutable topology (KernelConfig) is shared by every state.
  */
-import type { FaultOp } from '../../spec/calls.js';
+import type { CallName, FaultOp } from '../../spec/calls.js';
+import type { KernelRet } from '../../spec/events.js';
 import type { KernelRevision } from '../../spec/kernel-ref.js';
 import type { DriverName, IommuCap, Scenario } from '../../spec/scenario.js';
 
@@ -348,3 +349,30 @@ export interface IommuOps {
     iommu: number,
   ): { iommu: number; dev: number; ssid: number; safe: boolean }[];
 }
+
+/** Emulator-level arguments of a call: every reference is an emulator index. */
+export interface EmuArgs {
+  dev: number;
+  group: number;
+  domain: number;
+  pasid: number;
+  sysfs: string;
+  owner: string | null;
+  buf: number;
+  size: number;
+  iova: number;
+  mm: number;
+  handle: string | null;
+  iommu: number;
+  op: FaultOp;
+}
+
+/** How the harness calls one kernel entry point of the vocabulary with emulator-level arguments. */
+export type EntryPoint = (cfg: KernelConfig, st: KernelState, a: EmuArgs) => KernelRet;
+
+/**
+ * The entry points one emulator module mirrors, by call name (spec/calls.ts). Each module keeps
+ * its table at its end; src/kernel/dispatch.ts joins them and the compiler checks that every
+ * call has exactly one.
+ */
+export type EntryPoints<C extends CallName = CallName> = { readonly [K in C]: EntryPoint };

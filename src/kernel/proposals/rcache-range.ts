@@ -8,7 +8,7 @@ import { EBUSY, EOPNOTSUPP, EPROBE_DEFER } from '../../../spec/errno.js';
 import { device_release_driver } from '../driver-core.js';
 import { dom } from '../iommu-map.js';
 import { free_cpu_cached_iovas, free_global_cached_iovas, order_base_2 } from '../iova.js';
-import type { IovaDomain, KernelConfig, KernelState } from '../types.js';
+import type { EntryPoints, IovaDomain, KernelConfig, KernelState } from '../types.js';
 
 /**
  * dma_set_max_opt_size(dev, size): a driver asks for IOVA caching up to `size`. Never merged
@@ -62,3 +62,8 @@ function growRcaches(iovad: IovaDomain, bins: number, fresh: boolean): void {
   while (iovad.rcaches !== null && iovad.rcaches.length < bins)
     iovad.rcaches.push({ loaded: [], prev: [], depot: [] });
 }
+
+/** The proposal's entry point (src/kernel/dispatch.ts joins the tables). */
+export const RCACHE_RANGE_ENTRY_POINTS = {
+  dma_set_max_opt_size: (cfg, st, a) => dma_set_max_opt_size(cfg, st, a.dev, a.size),
+} satisfies Partial<EntryPoints>;
