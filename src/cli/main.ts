@@ -5,6 +5,7 @@ import { type CoverageCliOptions, runCoverage } from './commands/coverage.js';
 import { type DocsCliOptions, runDocs } from './commands/docs.js';
 import { type ExploreCliOptions, runExplore } from './commands/explore.js';
 import { runMutants, runScenarios } from './commands/list.js';
+import { runMerge } from './commands/merge.js';
 import { runReplay } from './commands/replay.js';
 import { type ReportCliOptions, runReport } from './commands/report.js';
 import { runSchema } from './commands/schema.js';
@@ -129,9 +130,23 @@ export function run(argv: readonly string[], out: CliOutput): number | Promise<n
     .option('--junit <file>', 'also write JUnit XML (one case per scenario and invariant)')
     .option('--ktap', 'print KTAP, the format kernel CI reads, instead of text')
     .addOption(workersOption())
+    .option(
+      '--shard <I/N>',
+      'run only the I-th of N shares of the job list (each runner of a CI matrix one); join the --json reports with merge',
+    )
     .option('--json', 'machine output')
     .action((opts: ExploreCliOptions) => {
       code = runExplore(opts, out);
+    });
+
+  program
+    .command('merge')
+    .description(
+      'join the --json reports of explore --shard 1/N ... N/N into the report of the unsharded run',
+    )
+    .argument('<result...>', 'shard reports (JSON)')
+    .action((files: string[]) => {
+      code = runMerge(files, out);
     });
 
   program

@@ -1,5 +1,6 @@
 /** What `iommu-spec explore` prints: a result as text, the JUnit, KTAP and JSON reports, the exit code. */
 import type { ExploreResult } from '../../check/core/explore.js';
+import { type JobReport, type ShardReport, wholeReport } from '../../check/scale/shard-plan.js';
 import { suiteFor } from '../../report/cases.js';
 import { toJUnit } from '../../report/junit.js';
 import { toKtap } from '../../report/ktap.js';
@@ -28,6 +29,21 @@ export function reportExplore(
   }
   if (opts.ktap) out.line(toKtap(suites).trimEnd());
   if (opts.json) {
+    const plan = opts.shardPlan;
+    if (plan !== undefined) {
+      const report: ShardReport = {
+        shard: { index: plan.index, count: plan.count, jobs: plan.total },
+        results: results.map((r, i) => ({ job: plan.jobs[i], report: exploreJson(r) })),
+      };
+      out.json(report);
+    } else out.json(wholeReport(results.map(exploreJson)));
+  }
+  return exitFor(results);
+}
+
+/** One result as `explore --json` reports it. */
+export function exploreJson(r: ExploreResult): JobReport {
+  {
     const one = (r: ExploreResult) => ({
       scenario: r.scenario,
       result: r.result,
@@ -45,19 +61,8 @@ export function reportExplore(
       ...(r.fingerprint ? { fingerprint: r.fingerprint } : {}),
       ...(r.symmetry ? { symmetry: r.symmetry } : {}),
     });
-    out.json(
-      results.length === 1
-        ? one(results[0])
-        : { result: worst(results), scenarios: results.map(one) },
-    );
+    return one(r);
   }
-  return exitFor(results);
-}
-
-function worst(results: readonly ExploreResult[]): string {
-  if (results.some((r) => r.result === 'violation')) return 'violation';
-  if (results.some((r) => r.result === 'incomplete')) return 'incomplete';
-  return 'pass';
 }
 
 export function printResult(r: ExploreResult, secs: number, out: CliOutput): void {

@@ -4,6 +4,7 @@ import { formatInputError } from '../../../spec/input-error.js';
 import type { Scenario } from '../../../spec/scenario.js';
 import { BUILTIN_SCENARIO_NAMES } from '../../../spec/scenarios/index.js';
 import { type ExploreResult, explore } from '../../check/core/explore.js';
+import { parseShard, type ShardSpec, shardJobs } from '../../check/scale/shard-plan.js';
 import { MUTANT_NAMES } from '../../kernel/mutants.js';
 import { type ExploreJob, exploreJobOptions } from '../explore-job.js';
 import { loadScenario } from '../io.js';
@@ -26,6 +27,10 @@ export interface ExploreCliOptions {
   readonly symmetry?: boolean;
   /** Worker threads (1: explore in this thread). */
   readonly workers?: number;
+  /** `I/N`: run only this shard's share of the jobs (src/check/scale/shard-plan.ts). */
+  readonly shard?: string;
+  /** The jobs this run holds when sharded (set by runExplore from `shard`). */
+  readonly shardPlan?: ShardSpec & { readonly total: number; readonly jobs: readonly number[] };
 }
 
 export function checkMutants(names: readonly string[] | undefined, out: CliOutput): number | null {
@@ -46,7 +51,7 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number | Pr
     if (!sc.ok) return out.inputError(formatInputError(sc));
     scenarios.push({ ref: n, scenario: sc.value });
   }
-  const jobs = scenarios.map(
+  const allJobs = scenarios.map(
     ({ ref, scenario }): ExploreJob => ({
       ref,
       scenario,
@@ -58,7 +63,18 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number | Pr
       maxMemory: opts.maxMemory,
     }),
   );
-  if ((opts.workers ?? 1) > 1) {
+  let jobs = allJobs;
+  if (opts.shard !== undefined) {
+    const spec = parseShard(opts.shard);
+    if (typeof spec === 'string') return out.inputError(spec);
+    const picked = shardJobs(allJobs.length, spec);
+    jobs = picked.map((j) => allJobs[j]);
+    opts = { ...opts, shardPlan: { ...spec, total: allJobs.length, jobs: picked } };
+    // A bad variant name is an input error in every shard, even one with no jobs.
+    const invalid = exploreJobOptions(allJobs[0]);
+    if (typeof invalid === 'string') return out.inputError(invalid);
+  }
+  if ((opts.workers ?? 1) > 1 && jobs.length > 0) {
     // A bad variant name is reported before any worker starts, as the serial run reports it.
     const invalid = exploreJobOptions(jobs[0]);
     if (typeof invalid === 'string') return out.inputError(invalid);
