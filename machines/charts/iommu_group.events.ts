@@ -4,7 +4,7 @@
  */
 import type { FaultOp } from '../../spec/calls.js';
 import type { ViewDomain } from '../../spec/view.js';
-import type { DefaultTypeName } from '../rules/default-domain.js';
+import type { DefaultTypeName } from '../rules/iommu.js';
 import type { Outcome } from '../runtime/chart.js';
 
 /** What __iommu_group_set_domain_internal's loop over the members would meet first. */

@@ -8,7 +8,7 @@
  *   ownership: unowned | dma_api | owned             (owner_cnt == 0 / DMA-API drivers bound /
  *              an explicit owner such as VFIO; the count and the owner cookie are context)
  * The default domain's type (IDENTITY, DMA, DMA_FQ) is context: the router computes new types
- * with machines/rules/default-domain.ts.
+ * with machines/rules/iommu.ts.
  *
  * Every kernel call is one ordered list of guarded transitions in one place, in the kernel's
  * check order, so each errno path is its own transition: on the `domain` region for calls that
@@ -28,7 +28,7 @@ import { and, assign, not, or, setup, stateIn } from 'xstate';
 import type { FaultOp } from '../../spec/calls.js';
 import { domainTypeSysfsName, IOMMU_DOMAIN_DMA_FQ } from '../../spec/domain-types.js';
 import { EBUSY, EINVAL, ENOMEM, EPERM, EPROBE_DEFER } from '../../spec/errno.js';
-import { typeOfName } from '../rules/default-domain.js';
+import { typeOfName } from '../rules/iommu.js';
 import type {
   AttachFacts,
   GroupContext,

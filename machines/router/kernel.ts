@@ -19,7 +19,7 @@ import type { GroupEvent } from '../charts/iommu_group.machine.js';
 import type { BindFacts } from '../charts/mm.machine.js';
 import { pagingDomainMachine } from '../charts/paging_domain.machine.js';
 import type { PasidSlotEvent } from '../charts/pasid_slot.machine.js';
-import { isDmaApiType } from '../rules/default-domain.js';
+import { isDmaApiType } from '../rules/iommu.js';
 import {
   attachFacts,
   attachFactsFor,

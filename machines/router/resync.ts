@@ -8,7 +8,7 @@
 import type { SpecView } from '../../spec/view.js';
 import { dmaMappingMachine } from '../charts/dma_mapping.machine.js';
 import { iommuGroupMachine } from '../charts/iommu_group.machine.js';
-import type { DefaultTypeName } from '../rules/default-domain.js';
+import type { DefaultTypeName } from '../rules/iommu.js';
 import type { Charts } from '../runtime/system.js';
 import { currentDomainName, type KernelSpecState } from './state.js';
 

@@ -21,7 +21,7 @@ import {
   type PasidSlotSnapshot,
 } from '../router/state.js';
 import type { Topology } from '../router/topology.js';
-import { bootDefaultType, isDmaApiType } from '../rules/default-domain.js';
+import { bootDefaultType, isDmaApiType } from '../rules/iommu.js';
 import { Chart, ObservedChart, SCOPE, type Taken, type Transitions } from './chart.js';
 
 /** One model's charts, compiled: interned snapshots and memoised transitions. */
@@ -88,7 +88,7 @@ export function compileCharts(options: ChartsOptions = {}): Charts {
   return charts;
 }
 
-/** The boot state: every group on its default domain (machines/rules/default-domain.ts), nothing else. */
+/** The boot state: every group on its default domain (machines/rules/iommu.ts), nothing else. */
 export function bootState(topo: Topology, charts: Charts): KernelSpecState {
   const groups = topo.groups.map((_, g) => {
     const type = bootDefaultType(topo, g);

@@ -6,7 +6,7 @@
  */
 import { describe, expect, test } from 'vitest';
 import { createSpecModel } from '../../machines/router/kernel.js';
-import { globalDefaultDomainType } from '../../machines/rules/default-domain.js';
+import { globalDefaultDomainType } from '../../machines/rules/iommu.js';
 import { IOMMU_DOMAIN_DMA, IOMMU_DOMAIN_DMA_FQ } from '../../spec/domain-types.js';
 import { parseScenario } from '../../spec/parse.js';
 import type { Scenario } from '../../spec/scenario.js';

@@ -24,7 +24,7 @@ import {
   type PagingDomainSnapshot,
   replaceAt,
 } from '../../../../machines/router/state.js';
-import { isDmaApiType } from '../../../../machines/rules/default-domain.js';
+import { isDmaApiType } from '../../../../machines/rules/iommu.js';
 import { IOMMU_PASID_INVALID } from '../../../../spec/domain-types.js';
 import { EBUSY, EPROBE_DEFER } from '../../../../spec/errno.js';
 import {

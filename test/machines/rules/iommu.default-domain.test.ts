@@ -1,5 +1,5 @@
 /**
- * Default-domain type selection (machines/rules/default-domain.ts), each rule named after the kernel
+ * Default-domain type selection (machines/rules/iommu.ts), each rule named after the kernel
  * function it states (drivers/iommu/iommu.c, dma-iommu.c; docs/kernel/03-default-domain.md §3,
  * docs/kernel/04-sysfs-type.md §4).
  */
@@ -14,7 +14,7 @@ import {
   legacyDeviceDefDomainType,
   parseSysfsType,
   requestedDomainType,
-} from '../../../machines/rules/default-domain.js';
+} from '../../../machines/rules/iommu.js';
 import {
   IOMMU_DOMAIN_DMA,
   IOMMU_DOMAIN_DMA_FQ,
