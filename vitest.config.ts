@@ -11,7 +11,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
  * - e2e: the one file that spawns the built binary; its globalSetup builds dist/ once per run,
  *   and only when that file is selected.
  */
-const FAST = ['spec', 'machines', 'kernel', 'drivers', 'report', 'docs', 'cli'].map(
+const FAST = ['spec', 'machines', 'kernel', 'drivers', 'report', 'docs', 'structure', 'cli'].map(
   (dir) => `test/${dir}/**/*.test.ts`,
 );
 const EXPLORES = [

@@ -31,3 +31,13 @@ export function reportHwUpdates(cfg: KernelConfig, st: KernelState): HwUpdateObs
   }
   return out;
 }
+
+/*
+ * The driver layer's face to the checker (src/check imports drivers only through this file):
+ * what a device access reaches, completing hardware writes in flight, and the hardware tables
+ * in readable form for reports.
+ */
+export { CD_FIELD_NAMES, STE_FIELD_NAMES } from './arm-smmu-v3/entry.js';
+export { hwTranslate } from './device-dma.js';
+export { hw_complete_all } from './hw-step.js';
+export { entryRoute } from './table.js';

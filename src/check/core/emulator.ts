@@ -4,8 +4,7 @@
  */
 import type { KernelEvent, KernelRet } from '../../../spec/events.js';
 import type { Scenario } from '../../../spec/scenario.js';
-import { hw_complete_all } from '../../drivers/hw-step.js';
-import { opsFor } from '../../drivers/index.js';
+import { hw_complete_all, opsFor } from '../../drivers/index.js';
 import { type EmuArgs, kernel_call } from '../../kernel/dispatch.js';
 import { iommu_boot } from '../../kernel/iommu.js';
 import { type ConfigOptions, createKernelConfig, emptyKernelState } from '../../kernel/state.js';

@@ -1,7 +1,7 @@
 /** The observation interface (spec/observe.ts) answered from the emulator's state. */
 import { domainTypeName } from '../../../spec/domain-types.js';
 import type { DomainObs, HwUpdateObs, Observation } from '../../../spec/observe.js';
-import { hwTranslate } from '../../drivers/device-dma.js';
+import { hwTranslate } from '../../drivers/index.js';
 import type { KernelConfig, KernelState } from '../../kernel/types.js';
 import { abstractView } from './abstraction.js';
 import { resolveDomain, type UserDomains } from './emulator.js';
