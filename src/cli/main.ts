@@ -260,10 +260,11 @@ export function run(argv: readonly string[], out: CliOutput): number | Promise<n
     .option('--no-coverage', 'do not measure chart coverage')
     .option('--no-witnesses', 'do not search a witness trace for each transition')
     .option('--no-variants', 'do not run the design variants')
+    .addOption(workersOption())
     .option('--serve', 'serve the report on localhost (and replay trace files the page opens)')
     .addOption(
-      new Option('--port <n>', 'the port for --serve (default 8377)').argParser(
-        positiveInt('--port'),
+      new Option('--port <n>', 'the port for --serve (default 8377; 0: any free port)').argParser(
+        nonNegativeInt('--port'),
       ),
     )
     .action((opts: ReportCliOptions) => {

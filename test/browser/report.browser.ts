@@ -7,8 +7,8 @@
  * test/browser/artifacts/ (ignored by git). Run with `npm run test:browser`
  * (scripts/browser-setup.sh installs chromium when it is missing).
  */
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -31,6 +31,8 @@ let page: Page;
 let data: ReportData;
 let userDataDir: string;
 const outside: string[] = [];
+/** Where the page may load from: the report's folder, and the --serve server once started. */
+const allowed: string[] = [];
 const pageErrors: string[] = [];
 
 beforeAll(async () => {
@@ -43,7 +45,7 @@ beforeAll(async () => {
     rmSync(OUT, { recursive: true, force: true });
     const run = spawnSync(
       process.execPath,
-      ['bin/iommu-spec.mjs', 'report', '--out', OUT, '--mutant', MUTANT],
+      ['bin/iommu-spec.mjs', 'report', '--out', OUT, '--mutant', MUTANT, '--workers', '2'],
       { encoding: 'utf8' },
     );
     // The mutant is caught: the report exits 1 as explore does.
@@ -53,6 +55,7 @@ beforeAll(async () => {
   const html = readFileSync(join(OUT, 'index.html'), 'utf8');
   const m = html.match(/<script type="application\/json" id="report-data">(.*?)<\/script>/s);
   data = JSON.parse(m?.[1] ?? 'null') as ReportData;
+  allowed.push(pathToFileURL(OUT).href);
   userDataDir = mkdtempSync(join(tmpdir(), 'iommu-spec-chromium-'));
   context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -72,7 +75,7 @@ beforeAll(async () => {
   // Offline: only the report's own files may load.
   await context.route('**/*', (route) => {
     const url = route.request().url();
-    if (url.startsWith(pathToFileURL(OUT).href)) return route.continue();
+    if (allowed.some((prefix) => url.startsWith(prefix))) return route.continue();
     outside.push(url);
     return route.abort();
   });
@@ -120,9 +123,6 @@ describe('the HTML report in Chromium', () => {
       expect(ids.length, chart.id).toBe(chart.transitions.length);
       expect(new Set(ids)).toEqual(new Set(chart.transitions.map((_, i) => `t-${chart.id}-${i}`)));
     }
-    await show('#charts/iommu_group');
-    await page.locator('#chart-svg svg#svg-iommu_group').waitFor();
-    await page.screenshot({ path: join(ARTIFACTS, 'charts.png'), fullPage: false });
   });
 
   it('shows the reason when an uncovered transition is clicked, and a witness for a taken one', async () => {
@@ -135,6 +135,7 @@ describe('the HTML report in Chromium', () => {
     await expect.poll(() => page.locator('#transition-reason').textContent()).toContain(t.reason);
     expect(await page.locator('#transition-status').textContent()).toContain('unreachable');
     expect(await page.locator(`[id="${t.elementId}"]`).getAttribute('class')).toContain('selected');
+    await page.screenshot({ path: join(ARTIFACTS, 'charts.png'), fullPage: false });
 
     const taken = chart!.transitions.find((x) => x.status === 'taken' && x.witness)!;
     await page.locator(`[id="${taken.elementId}"] text`).first().click();
@@ -178,6 +179,54 @@ describe('the HTML report in Chromium', () => {
       .poll(() => page.locator('#step-pos').textContent())
       .toContain(`step ${presses - 1}`);
     expect(await page.locator('#step-violation').count()).toBe(0);
+  });
+
+  it('replays a trace file opened in the page served by --serve', async () => {
+    const finding = data.traces.find((t) => t.kind === 'finding' && t.scenario === 'smmu-dma')!;
+    const traceFile = join(ARTIFACTS, 'opened-trace.json');
+    writeFileSync(traceFile, JSON.stringify(finding.trace));
+    const server = spawn(
+      process.execPath,
+      [
+        'bin/iommu-spec.mjs',
+        'report',
+        '--serve',
+        '--port',
+        '0',
+        '--scenario',
+        'mock-untrusted',
+        '--no-coverage',
+        '--no-variants',
+        '--mutant',
+        MUTANT,
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      const url = await new Promise<string>((ok, fail) => {
+        let text = '';
+        server.stdout.on('data', (b: Buffer) => {
+          text += b.toString();
+          const m = text.match(/serving the report on (http:\/\/127\.0\.0\.1:\d+\/)/);
+          if (m) ok(m[1]);
+        });
+        server.on('exit', (code) => fail(new Error(`report --serve exited ${code}: ${text}`)));
+      });
+      allowed.push(url);
+      await page.goto(`${url}#stepper`);
+      await page.locator('#trace-file').setInputFiles(traceFile);
+      await expect.poll(() => page.locator('#trace-select').inputValue()).toBe('opened-0');
+      await expect.poll(() => page.locator('#step-pos').textContent()).toContain('boot');
+      for (let i = 0; i < finding.trace.steps.length; i++) await page.keyboard.press('ArrowRight');
+      await expect
+        .poll(() => page.locator('#step-pos').textContent())
+        .toContain(`step ${finding.trace.steps.length} of ${finding.trace.steps.length}`);
+      expect(await page.locator('#step-violation').textContent()).toContain('IotlbCoherent');
+    } finally {
+      const exited = new Promise<number | null>((ok) => server.on('exit', ok));
+      server.kill('SIGINT');
+      expect(await exited).toBe(0);
+    }
   });
 
   it('loaded nothing from outside the report and raised no script error', () => {

@@ -12,6 +12,7 @@ import { createServer } from 'node:http';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
 import { CHARTS } from '../../../machines/runtime/catalog.js';
 import { formatInputError, type Parsed } from '../../../spec/input-error.js';
 import { ACTION_INVARIANTS, INVARIANTS } from '../../../spec/invariants/index.js';
@@ -20,7 +21,7 @@ import type { Scenario } from '../../../spec/scenario.js';
 import { BUILTIN_SCENARIO_NAMES } from '../../../spec/scenarios/index.js';
 import { checkTraceSteps } from '../../../spec/trace.js';
 import { DEBATES, VARIANTS } from '../../../spec/variants/index.js';
-import { explore } from '../../check/core/explore.js';
+import { type ExploreResult, explore } from '../../check/core/explore.js';
 import { traceSnapshots } from '../../check/core/snapshots.js';
 import { type CoverageScenario, measureCoverage } from '../../check/frontends/coverage.js';
 import {
@@ -39,10 +40,11 @@ import {
   type VariantSummary,
 } from '../../report/html/model.js';
 import { renderReportHtml, VIZ_SCRIPT } from '../../report/html/page.js';
-import { exploreJobOptions } from '../explore-job.js';
+import { type ExploreJob, exploreJobOptions } from '../explore-job.js';
 import { loadScenario, readJson, writeText } from '../io.js';
 import { type CliOutput, EXIT } from '../output.js';
 import { specFor, specModelFor } from '../spec-for.js';
+import type { ReportExploreResult } from '../workers/report-explore.js';
 import { checkMutants } from './explore.js';
 
 export interface ReportCliOptions {
@@ -59,6 +61,8 @@ export interface ReportCliOptions {
   readonly variants?: boolean;
   readonly witnesses?: boolean;
   readonly maxStates?: number;
+  /** Threads: more than 1 runs the explorations on a worker thread (needs the build). */
+  readonly workers?: number;
 }
 
 /** The repository root: the folder above this module holding package.json (src/ or dist/src/). */
@@ -198,44 +202,86 @@ function stepperInput(src: TraceSource): StepperTraceInput {
   return { ...base, scenario: name, snapshots: r.value };
 }
 
-function exploreSummaries(
+function summary(ref: string, r: ExploreResult): ExploreSummary {
+  return {
+    scenario: ref,
+    result: r.result,
+    states: r.states,
+    transitions: r.transitions,
+    depth: r.depth,
+    ...(r.incomplete ? { incomplete: r.incomplete } : {}),
+    violations: r.findings.map((f) => ({
+      invariant: f.invariant,
+      citation: f.citation,
+      message: f.message,
+      step: f.step,
+      trace: f.trace as TraceJsonLike,
+    })),
+  };
+}
+
+function jobsFor(scenarios: readonly CoverageScenario[], opts: ReportCliOptions): ExploreJob[] {
+  return scenarios.map(({ ref, scenario }) => ({
+    ref,
+    scenario,
+    variant: opts.variant,
+    mutants: opts.mutant,
+    maxStates: opts.maxStates,
+  }));
+}
+
+function exploreHere(
   scenarios: readonly CoverageScenario[],
   opts: ReportCliOptions,
   out: CliOutput,
 ): Parsed<ExploreSummary[]> {
   const results: ExploreSummary[] = [];
-  for (const { ref, scenario } of scenarios) {
-    const options = exploreJobOptions({
-      ref,
-      scenario,
-      variant: opts.variant,
-      mutants: opts.mutant,
-      maxStates: opts.maxStates,
-    });
+  for (const job of jobsFor(scenarios, opts)) {
+    const options = exploreJobOptions(job);
     if (typeof options === 'string') return { ok: false, where: '--variant', message: options };
-    const r = explore(scenario, options);
-    out.note(`explore ${ref}: ${r.result}, ${r.states} states, depth ${r.depth}`);
-    results.push({
-      scenario: ref,
-      result: r.result,
-      states: r.states,
-      transitions: r.transitions,
-      depth: r.depth,
-      ...(r.incomplete ? { incomplete: r.incomplete } : {}),
-      violations: r.findings.map((f) => ({
-        invariant: f.invariant,
-        citation: f.citation,
-        message: f.message,
-        step: f.step,
-        trace: f.trace as TraceJsonLike,
-      })),
-    });
+    const r = explore(job.scenario, options);
+    out.note(`explore ${job.ref}: ${r.result}, ${r.states} states, depth ${r.depth}`);
+    results.push(summary(job.ref, r));
   }
   return { ok: true, value: results };
 }
 
+/**
+ * The explorations on a worker thread (workers/report-explore.ts, built), running while this
+ * thread goes on; null when the worker script is not built (run from the sources).
+ */
+function exploreOnWorker(
+  scenarios: readonly CoverageScenario[],
+  opts: ReportCliOptions,
+  out: CliOutput,
+): Promise<Parsed<ExploreSummary[]>> | null {
+  const script = new URL('../workers/report-explore.js', import.meta.url);
+  if (!existsSync(fileURLToPath(script))) return null;
+  const jobs = jobsFor(scenarios, opts);
+  return new Promise((done) => {
+    const w = new Worker(script, { workerData: jobs });
+    w.once('message', (results: ReportExploreResult[]) => {
+      const value: ExploreSummary[] = [];
+      for (const [i, r] of results.entries()) {
+        if ('error' in r) {
+          done({ ok: false, where: '--variant', message: r.error });
+          return;
+        }
+        out.note(`explore ${jobs[i].ref}: ${r.result.result}, ${r.result.states} states`);
+        value.push(summary(jobs[i].ref, r.result));
+      }
+      done({ ok: true, value });
+    });
+    w.once('error', (e) =>
+      done({ ok: false, where: 'report', message: `explore worker: ${e.message}` }),
+    );
+  });
+}
+
 /** Every piece of the report, explored or read; then the page. */
-function buildSite(opts: ReportCliOptions, out: CliOutput): Parsed<{ html: string; code: number }> {
+type Site = Parsed<{ html: string; code: number }>;
+
+function buildSite(opts: ReportCliOptions, out: CliOutput): Site | Promise<Site> {
   const saved: Saved[] = [];
   for (const f of opts.from ?? []) {
     const s = readSaved(f);
@@ -259,11 +305,18 @@ function buildSite(opts: ReportCliOptions, out: CliOutput): Parsed<{ html: strin
     if (!sc.ok) return sc;
     scenarios.push({ ref: n, scenario: sc.value });
   }
-  const exploreRes =
+  // With --workers > 1 the explorations run on a worker thread while this one measures coverage.
+  const onWorker =
+    savedExplore === undefined && (opts.workers ?? 1) > 1
+      ? exploreOnWorker(scenarios, opts, out)
+      : null;
+  const exploreHereRes =
     savedExplore !== undefined
       ? { ok: true as const, value: [...savedExplore] }
-      : exploreSummaries(scenarios, opts, out);
-  if (!exploreRes.ok) return exploreRes;
+      : onWorker === null
+        ? exploreHere(scenarios, opts, out)
+        : null;
+  if (exploreHereRes !== null && !exploreHereRes.ok) return exploreHereRes;
 
   let coverage: readonly ChartCoverageSummary[] | null = savedCoverage ?? null;
   if (coverage === null && opts.coverage !== false) {
@@ -291,117 +344,121 @@ function buildSite(opts: ReportCliOptions, out: CliOutput): Parsed<{ html: strin
     out.note(`variants: ${v.value.length} run`);
   }
 
-  const sources: TraceSource[] = [];
-  const cwd = process.cwd();
-  for (const e of exploreRes.value)
-    e.violations.forEach((v, k) => {
+  const finish = (exploreRes: Parsed<ExploreSummary[]>): Site => {
+    if (!exploreRes.ok) return exploreRes;
+    const sources: TraceSource[] = [];
+    const cwd = process.cwd();
+    for (const e of exploreRes.value)
+      e.violations.forEach((v, k) => {
+        sources.push({
+          id: `finding-${sources.length}`,
+          title: `${e.scenario}: ${v.invariant}${e.violations.length > 1 ? ` (${k + 1})` : ''}`,
+          kind: 'finding',
+          trace: v.trace,
+          mutants: opts.mutant ?? [],
+          ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
+          focus: { invariant: v.invariant, citation: v.citation, message: v.message, step: v.step },
+          baseDir: cwd,
+        });
+      });
+    for (const v of variants ?? []) {
+      const def = VARIANTS.find((x) => x.name === v.name);
+      const sc = def === undefined ? undefined : variantScenario(def);
+      for (const x of v.violations ?? [])
+        sources.push({
+          id: `variant-${sources.length}`,
+          title: `variant ${v.name}: ${x.invariant}`,
+          kind: 'variant',
+          trace: x.trace,
+          ...(sc?.ok ? { scenario: sc.value } : {}),
+          mutants: [],
+          variant: v.name,
+          ...(x.message !== undefined
+            ? {
+                focus: {
+                  invariant: x.invariant,
+                  citation:
+                    [...INVARIANTS, ...ACTION_INVARIANTS].find((i) => i.id === x.invariant)
+                      ?.citation ?? '',
+                  message: x.message,
+                  step: x.steps - 1,
+                },
+              }
+            : {}),
+          baseDir: cwd,
+        });
+    }
+    for (const f of opts.trace ?? []) {
+      const json = readJson(resolve(f), '--trace');
+      if (!json.ok) return json;
+      const t = parseTraceFile(json.value);
+      if (!t.ok) return { ...t, message: `${f}: ${t.message}` };
       sources.push({
-        id: `finding-${sources.length}`,
-        title: `${e.scenario}: ${v.invariant}${e.violations.length > 1 ? ` (${k + 1})` : ''}`,
-        kind: 'finding',
-        trace: v.trace,
+        id: `file-${sources.length}`,
+        title: f,
+        kind: 'file',
+        trace: t.value as TraceJsonLike,
         mutants: opts.mutant ?? [],
         ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
-        focus: { invariant: v.invariant, citation: v.citation, message: v.message, step: v.step },
-        baseDir: cwd,
+        baseDir: dirname(resolve(f)),
       });
-    });
-  for (const v of variants ?? []) {
-    const def = VARIANTS.find((x) => x.name === v.name);
-    const sc = def === undefined ? undefined : variantScenario(def);
-    for (const x of v.violations ?? [])
+    }
+    // Witness traces: one stepper entry per distinct trace.
+    const seenWitness = new Set<string>();
+    for (const w of witnesses) {
+      const text = JSON.stringify(w.trace);
+      if (seenWitness.has(text)) continue;
+      seenWitness.add(text);
       sources.push({
-        id: `variant-${sources.length}`,
-        title: `variant ${v.name}: ${x.invariant}`,
-        kind: 'variant',
-        trace: x.trace,
-        ...(sc?.ok ? { scenario: sc.value } : {}),
+        id: `witness-${sources.length}`,
+        title: `${w.chart} ${w.transition} (${w.scenario}, ${w.trace.steps.length} steps)`,
+        kind: 'witness',
+        trace: w.trace as TraceJsonLike,
         mutants: [],
-        variant: v.name,
-        ...(x.message !== undefined
-          ? {
-              focus: {
-                invariant: x.invariant,
-                citation:
-                  [...INVARIANTS, ...ACTION_INVARIANTS].find((i) => i.id === x.invariant)
-                    ?.citation ?? '',
-                message: x.message,
-                step: x.steps - 1,
-              },
-            }
-          : {}),
         baseDir: cwd,
       });
-  }
-  for (const f of opts.trace ?? []) {
-    const json = readJson(resolve(f), '--trace');
-    if (!json.ok) return json;
-    const t = parseTraceFile(json.value);
-    if (!t.ok) return { ...t, message: `${f}: ${t.message}` };
-    sources.push({
-      id: `file-${sources.length}`,
-      title: f,
-      kind: 'file',
-      trace: t.value as TraceJsonLike,
-      mutants: opts.mutant ?? [],
-      ...(opts.variant !== undefined ? { variant: opts.variant } : {}),
-      baseDir: dirname(resolve(f)),
+    }
+    const traces = sources.map(stepperInput);
+    const data = buildReportData({
+      builtins: BUILTIN_SCENARIO_NAMES,
+      run: {
+        mutants: opts.mutant ?? [],
+        variant: opts.variant ?? null,
+        sources: opts.from ?? [],
+      },
+      explore: exploreRes.value,
+      invariants: [
+        ...INVARIANTS.map((i) => ({
+          id: i.id,
+          statement: i.statement,
+          citation: i.citation,
+          kind: 'state' as const,
+        })),
+        ...ACTION_INVARIANTS.map((i) => ({
+          id: i.id,
+          statement: i.statement,
+          citation: i.citation,
+          kind: 'action' as const,
+        })),
+      ],
+      charts: CHARTS,
+      coverage,
+      witnesses,
+      variants,
+      traces,
+      debateTitles: DEBATES,
     });
-  }
-  // Witness traces: one stepper entry per distinct trace.
-  const seenWitness = new Set<string>();
-  for (const w of witnesses) {
-    const text = JSON.stringify(w.trace);
-    if (seenWitness.has(text)) continue;
-    seenWitness.add(text);
-    sources.push({
-      id: `witness-${sources.length}`,
-      title: `${w.chart} ${w.transition} (${w.scenario}, ${w.trace.steps.length} steps)`,
-      kind: 'witness',
-      trace: w.trace as TraceJsonLike,
-      mutants: [],
-      baseDir: cwd,
-    });
-  }
-  const traces = sources.map(stepperInput);
-  const data = buildReportData({
-    builtins: BUILTIN_SCENARIO_NAMES,
-    run: {
-      mutants: opts.mutant ?? [],
-      variant: opts.variant ?? null,
-      sources: opts.from ?? [],
-    },
-    explore: exploreRes.value,
-    invariants: [
-      ...INVARIANTS.map((i) => ({
-        id: i.id,
-        statement: i.statement,
-        citation: i.citation,
-        kind: 'state' as const,
-      })),
-      ...ACTION_INVARIANTS.map((i) => ({
-        id: i.id,
-        statement: i.statement,
-        citation: i.citation,
-        kind: 'action' as const,
-      })),
-    ],
-    charts: CHARTS,
-    coverage,
-    witnesses,
-    variants,
-    traces,
-    debateTitles: DEBATES,
-  });
-  const assets = readAssets();
-  const html = renderReportHtml(data, { script: assets.script, style: assets.style });
-  const results = exploreRes.value.map((e) => e.result);
-  const code = results.includes('violation')
-    ? EXIT.VIOLATION
-    : results.includes('incomplete')
-      ? EXIT.INCOMPLETE
-      : EXIT.OK;
-  return { ok: true, value: { html, code } };
+    const assets = readAssets();
+    const html = renderReportHtml(data, { script: assets.script, style: assets.style });
+    const results = exploreRes.value.map((e) => e.result);
+    const code = results.includes('violation')
+      ? EXIT.VIOLATION
+      : results.includes('incomplete')
+        ? EXIT.INCOMPLETE
+        : EXIT.OK;
+    return { ok: true, value: { html, code } };
+  };
+  return exploreHereRes !== null ? finish(exploreHereRes) : onWorker!.then(finish);
 }
 
 /** Serve the site, and replay trace files the page posts to api/trace. */
@@ -469,6 +526,7 @@ function serve(html: string, viz: string, opts: ReportCliOptions, out: CliOutput
     });
     process.once('SIGINT', () => {
       server.close(() => done(EXIT.OK));
+      server.closeAllConnections();
     });
   });
 }
@@ -479,6 +537,16 @@ export function runReport(opts: ReportCliOptions, out: CliOutput): number | Prom
   const bad = checkMutants(opts.mutant, out);
   if (bad !== null) return bad;
   const site = buildSite(opts, out);
+  return site instanceof Promise
+    ? site.then((s) => writeSite(s, opts, out))
+    : writeSite(site, opts, out);
+}
+
+function writeSite(
+  site: Parsed<{ html: string; code: number }>,
+  opts: ReportCliOptions,
+  out: CliOutput,
+): number | Promise<number> {
   if (!site.ok) return out.inputError(formatInputError(site));
   const assets = readAssets();
   if (opts.out !== undefined) {

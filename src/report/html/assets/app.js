@@ -203,6 +203,7 @@
     if (traces.length === 0) sel.append(h('option', { value: '' }, 'no traces in this report'));
   }
   $('trace-select').addEventListener('change', (ev) => {
+    ev.target.blur();
     location.hash = `#stepper/${ev.target.value}/0`;
   });
 
@@ -244,7 +245,9 @@
   $('step-next').addEventListener('click', () => go(1));
   document.addEventListener('keydown', (ev) => {
     if (state.page !== 'stepper') return;
-    if (ev.target instanceof HTMLSelectElement || ev.target instanceof HTMLInputElement) return;
+    const t = ev.target;
+    if (t instanceof HTMLSelectElement || (t instanceof HTMLInputElement && t.type !== 'file'))
+      return;
     if (ev.key === 'ArrowRight') {
       go(1);
       ev.preventDefault();
@@ -281,6 +284,7 @@
 
   $('trace-file').addEventListener('change', async (ev) => {
     const file = ev.target.files?.[0];
+    ev.target.blur();
     if (!file) return;
     const text = await file.text();
     const info = $('trace-info');
@@ -546,6 +550,55 @@
     );
   }
 
+  /** A row key of src/report/html/diff.ts in words, named from the snapshot that has the row. */
+  function describeKey(key, snap) {
+    const p = key.split(':');
+    const dev = (i) => snap.devices[Number(i)]?.dev ?? `device ${i}`;
+    switch (p[0]) {
+      case 'group': {
+        const g = `group ${snap.groups[Number(p[1])] ?? p[1]}`;
+        if (p[2] === 'default') return `${g} default domain`;
+        if (p[2] === 'domain') return `${g} current domain`;
+        if (p[2] === 'owner') return `${g} owner`;
+        return `${g} PASID ${p[3]}`;
+      }
+      case 'spec-device':
+        return `${dev(p[1])} driver and maps`;
+      case 'mm':
+        return `mm ${p[1]}`;
+      case 'user-domains':
+        return 'user domains';
+      case 'driver-pasids':
+        return 'driver PASIDs';
+      case 'dev': {
+        const d = snap.devices[Number(p[1])];
+        if (p[2] === 'rid') return `${dev(p[1])} ${d?.ridKind ?? 'RID entry'}`;
+        if (p[2] === 'pasid') return `${dev(p[1])} ${d?.pasidKind ?? 'PASID entry'} ${p[3]}`;
+        return `where ${dev(p[1])} ${p[3] === 'rid' ? 'RID' : `PASID ${p[3]}`} accesses go`;
+      }
+      case 'iotlb':
+        return `IOTLB entry of ${snap.iommus[Number(p[1])]?.name ?? p[1]} tag ${p[2]} IOVA pfn ${hex(p[3])}`;
+      case 'iommu':
+        return `${snap.iommus[Number(p[1])]?.name ?? p[1]} pending syncs`;
+      case 'domain': {
+        const d = `domain #${p[1]}`;
+        const what = {
+          map: 'page table',
+          iova: 'IOVA allocations',
+          gather: 'unsynced unmaps',
+          fq: 'flush queue',
+        };
+        return p[2] ? `${d} ${what[p[2]] ?? p[2]}` : d;
+      }
+      case 'global-pasids':
+        return 'global PASIDs';
+      case 'warning':
+        return 'WARN_ON';
+      default:
+        return key;
+    }
+  }
+
   function renderStep() {
     const t = currentTrace();
     if (!t) return;
@@ -634,16 +687,26 @@
             h('p', {}, step.divergence),
           ),
         );
-      const removed = [...changes].filter((k) => k.startsWith('-'));
-      const changedList = [...changes].filter((k) => !k.startsWith('-'));
+      const before = i === 1 ? t.snapshots.initial : t.snapshots.steps[i - 2].state;
+      const added = [...changes]
+        .filter((k) => k.startsWith('+'))
+        .map((k) => describeKey(k.slice(1), snap));
+      const changed = [...changes].filter((k) => !/^[+-]/.test(k)).map((k) => describeKey(k, snap));
+      const removed = [...changes]
+        .filter((k) => k.startsWith('-'))
+        .map((k) => describeKey(k.slice(1), before));
+      const said = [
+        changed.length ? `changed: ${changed.join('; ')}` : '',
+        added.length ? `added: ${added.join('; ')}` : '',
+        removed.length ? `removed: ${removed.join('; ')}` : '',
+      ].filter((x) => x !== '');
       parts.push(
         h(
           'p',
           { class: 'changes', id: 'step-changes' },
-          changedList.length
-            ? `Changed at this step: ${changedList.map((k) => k.replace(/^\+/, '')).join(', ')}`
+          said.length
+            ? `At this step, ${said.join('. ')}.`
             : 'Nothing in the state changed at this step.',
-          removed.length ? ` Removed: ${removed.map((k) => k.slice(1)).join(', ')}` : '',
         ),
       );
     }
