@@ -232,6 +232,32 @@ export const scenarioSchema = z
       }
       groupIommu.set(d.group, d.iommu);
     });
+    // A small DMA mask makes IOVA exhaustion reachable; the spec counts the space in slots of one
+    // mapping (machines/router/topology.ts iovaSlots), which needs every mapping the same size and
+    // one mask per group (the group's default domain is one IOVA space).
+    if (s.devices.some((d) => d.dma_mask_bits < 32)) {
+      const blocks = new Set(
+        s.buffers.map((b) => 2 ** Math.ceil(Math.log2(Math.ceil(b.size / s.dma.granule)))),
+      );
+      if (blocks.size > 1)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['buffers'],
+          message:
+            'with a dma_mask_bits below 32 every buffer must take the same IOVA block (the same number of granules after the power-of-two roundup)',
+        });
+      s.devices.forEach((d, i) => {
+        const other = s.devices.find(
+          (x) => x.group === d.group && x.dma_mask_bits !== d.dma_mask_bits,
+        );
+        if (d.dma_mask_bits < 32 && other !== undefined)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['devices', i, 'dma_mask_bits'],
+            message: `a dma_mask_bits below 32 must be the same for the whole group ("${other.name}" differs)`,
+          });
+      });
+    }
     const names = new Set(s.devices.map((d) => d.name));
     s.symmetry.forEach((cls, i) => {
       cls.forEach((n, j) => {

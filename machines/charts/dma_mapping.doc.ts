@@ -11,6 +11,10 @@ export const dmaMappingDoc: ChartDoc = {
     hasMappings: 'the driver holds mappings',
     isGroupRefused: 'the group refuses DMA-API use (iommu_device_use_default_domain failed)',
     isMapArmed: 'map_pages fails (armed fault)',
+    isIovaSpaceFull:
+      "the IOVA space is full: the group's live mappings and queued IOVAs fill the slots the DMA mask leaves",
+    isLazyUnmap: 'the default domain has a flush queue (DMA_FQ)',
+    hasQueued: "IOVAs of this device's unmaps wait in the flush queue",
     isDmaApiDomain: 'group->domain is a DMA-API default domain',
   },
   negated: {
@@ -21,6 +25,9 @@ export const dmaMappingDoc: ChartDoc = {
     returnEBUSY: '-EBUSY',
     returnGroupErrno: "the group's errno",
     returnMappingError: 'DMA_MAPPING_ERROR (uses up the map_pages fault)',
+    returnIovaExhausted: 'DMA_MAPPING_ERROR (iommu_dma_alloc_iova found no IOVA)',
+    queueIova: 'nothing (void); one mapping fewer, its IOVA queued until the next flush',
+    freeQueued: 'the queued IOVAs return to the allocator',
     addMapping: 'an IOVA; one more mapping',
     removeMapping: 'nothing (void); one mapping fewer',
     unmapAll: "0; the driver's .remove unmaps everything",
@@ -29,6 +36,8 @@ export const dmaMappingDoc: ChartDoc = {
   },
   citations: {
     iommu_setup_dma_ops: 'drivers/iommu/dma-iommu.c: iommu_setup_dma_ops',
+    fq_ring_free:
+      'drivers/iommu/dma-iommu.c: fq_ring_free_locked, fq_flush_timeout, iommu_dma_free_fq',
     always: 'kernel/dma/mapping.c: dma_map_page_attrs, dma_unmap_page_attrs (the live mappings)',
   },
   unreachable: [

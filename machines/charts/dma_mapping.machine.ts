@@ -9,8 +9,12 @@
  *   device_driver_attach: -EBUSY when a driver is bound (__driver_probe_device), else the group's
  *     iommu_device_use_default_domain() answer (the router asks the group chart first);
  *   device_release_driver: the driver's .remove unmaps everything; no-op when unbound;
- *   dma_map_single: an IOVA, or DMA_MAPPING_ERROR when the IOMMU ops' map reaches an armed
- *     map_pages (__iommu_dma_map; dma-direct never fails here);
+ *   dma_map_single: an IOVA, or DMA_MAPPING_ERROR when the IOVA space is full (iommu_dma_alloc_iova
+ *     returns 0: the group's live mappings and the IOVAs its flush queue still holds fill the
+ *     slots the DMA mask leaves, machines/router/topology.ts iovaSlots) or when the IOMMU ops'
+ *     map reaches an armed map_pages (__iommu_dma_map; dma-direct never fails here);
+ *   dma_unmap_single: one mapping fewer; in lazy mode its IOVA waits in the flush queue
+ *     (`queued`, queue_iova) until fq_ring_free (a flush: the timer, a full queue, a freed domain);
  *   dma_opt_mapping_size: iova_rcache_range() with the IOMMU DMA ops, else SIZE_MAX.
  */
 import { and, assign, not, setup, stateIn } from 'xstate';
@@ -27,13 +31,16 @@ export const IOVA_RCACHE_RANGE = 4096 << 5;
 export type DmaMappingEvent =
   | { readonly type: 'device_driver_attach'; readonly group_ret: number }
   | { readonly type: 'device_release_driver' }
-  | { readonly type: 'dma_map_single'; readonly map_armed: boolean }
-  | { readonly type: 'dma_unmap_single' }
+  | { readonly type: 'dma_map_single'; readonly map_armed: boolean; readonly iova_full: boolean }
+  | { readonly type: 'dma_unmap_single'; readonly lazy: boolean }
+  | { readonly type: 'fq_ring_free' }
   | { readonly type: 'dma_opt_mapping_size' }
   | { readonly type: 'iommu_setup_dma_ops'; readonly dma_api_domain: boolean };
 
 export interface DmaMappingContext extends Outcome {
   readonly maps: number;
+  /** IOVAs of this device's lazy unmaps still in its group's flush queue. */
+  readonly queued: number;
 }
 
 export const dmaMappingMachine = setup({
@@ -44,6 +51,9 @@ export const dmaMappingMachine = setup({
     hasMappings: ({ context }) => context.maps > 0,
     isGroupRefused: ({ event }) => event.type === 'device_driver_attach' && event.group_ret !== 0,
     isMapArmed: ({ event }) => event.type === 'dma_map_single' && event.map_armed,
+    isIovaSpaceFull: ({ event }) => event.type === 'dma_map_single' && event.iova_full,
+    isLazyUnmap: ({ event }) => event.type === 'dma_unmap_single' && event.lazy,
+    hasQueued: ({ context }) => context.queued > 0,
     isDmaApiDomain: ({ event }) => event.type === 'iommu_setup_dma_ops' && event.dma_api_domain,
   },
   actions: {
@@ -57,6 +67,14 @@ export const dmaMappingMachine = setup({
       ret: DMA_MAPPING_ERROR,
       consumed: ['map_pages'] as readonly FaultOp[],
     }),
+    returnIovaExhausted: assign({ ret: DMA_MAPPING_ERROR, consumed: [] }),
+    queueIova: assign({
+      maps: ({ context }) => Math.max(0, context.maps - 1),
+      queued: ({ context }) => context.queued + 1,
+      ret: 0,
+      consumed: [],
+    }),
+    freeQueued: assign({ queued: 0, ret: 0, consumed: [] }),
     addMapping: assign({ maps: ({ context }) => context.maps + 1, ret: IOVA_RET, consumed: [] }),
     removeMapping: assign({
       maps: ({ context }) => Math.max(0, context.maps - 1),
@@ -70,7 +88,7 @@ export const dmaMappingMachine = setup({
 }).createMachine({
   id: 'dma_mapping',
   type: 'parallel',
-  context: { maps: 0, ret: 0, consumed: [] },
+  context: { maps: 0, queued: 0, ret: 0, consumed: [] },
   states: {
     driver: {
       initial: 'unbound',
@@ -95,10 +113,15 @@ export const dmaMappingMachine = setup({
           { actions: 'returnZero' },
         ],
         dma_map_single: [
+          { guard: and(['isIommuDma', 'isIovaSpaceFull']), actions: 'returnIovaExhausted' },
           { guard: and(['isIommuDma', 'isMapArmed']), actions: 'returnMappingError' },
           { actions: 'addMapping' },
         ],
-        dma_unmap_single: { actions: 'removeMapping' },
+        dma_unmap_single: [
+          { guard: and(['isIommuDma', 'isLazyUnmap']), actions: 'queueIova' },
+          { actions: 'removeMapping' },
+        ],
+        fq_ring_free: [{ guard: 'hasQueued', actions: 'freeQueued' }, { actions: 'returnZero' }],
       },
     },
     dma_ops: {

@@ -203,8 +203,57 @@ export function createSpecModel(
     };
   }
 
-  function driverRelease(s: KernelSpecState, dev: number): Step {
-    if (!isBound(s.devices[dev])) return { ret: 0, next: s };
+  /* IOVA space (machines/router/topology.ts iovaSlots) and the group's flush queue. */
+
+  function usesIommuDma(d: KernelSpecState['devices'][number]): boolean {
+    return d.matches({ dma_ops: 'iommu' });
+  }
+
+  /** IOVAs the group's default domain has handed out: live mappings and queued unmaps. */
+  function iovasInUse(s: KernelSpecState, g: number): number {
+    let n = 0;
+    for (const d of topo.groups[g].devices)
+      if (usesIommuDma(s.devices[d])) n += s.devices[d].context.maps + s.devices[d].context.queued;
+    return n;
+  }
+
+  function queuedIovas(s: KernelSpecState, g: number): number {
+    let n = 0;
+    for (const d of topo.groups[g].devices) n += s.devices[d].context.queued;
+    return n;
+  }
+
+  /** fq_ring_free after a completed flush: every queued IOVA of the group is free again. */
+  function freeQueue(s: KernelSpecState, g: number): KernelSpecState {
+    let devices = s.devices;
+    for (const d of topo.groups[g].devices)
+      if (devices[d].context.queued > 0)
+        devices = replaceAt(
+          devices,
+          d,
+          charts.device.fire(devices[d], { type: 'fq_ring_free' }).next,
+        );
+    return devices === s.devices ? s : { ...s, devices };
+  }
+
+  /**
+   * One unmap of a live mapping: in lazy mode (a DMA_FQ default domain) the IOVA is queued, and
+   * a full queue is flushed and freed first (queue_iova: fq_full, fq_flush_iotlb).
+   */
+  function unmapOne(s: KernelSpecState, dev: number): Step {
+    const g = groupOf(dev);
+    const lazy = s.groups[g].context.default_type === 'DMA_FQ';
+    let t = s;
+    if (lazy && usesIommuDma(s.devices[dev]) && queuedIovas(s, g) >= topo.groups[g].fq_entries)
+      t = freeQueue(s, g);
+    return deviceCall(t, dev, { type: 'dma_unmap_single', lazy });
+  }
+
+  function driverRelease(bound: KernelSpecState, dev: number): Step {
+    if (!isBound(bound.devices[dev])) return { ret: 0, next: bound };
+    // The driver's .remove unmaps every mapping, one dma_unmap_single each.
+    let s = bound;
+    for (let i = s.devices[dev].context.maps; i > 0; i--) s = unmapOne(s, dev).next;
     const device = charts.device.fire(s.devices[dev], { type: 'device_release_driver' });
     const g = groupOf(dev);
     const after = { ...s, devices: replaceAt(s.devices, dev, device.next) };
@@ -260,7 +309,11 @@ export function createSpecModel(
       next: { ...s, groups: replaceAt(s.groups, g, f.next), armed: disarm(s.armed, o.consumed) },
     };
     const group = f.next;
-    if (typeof r.ret !== 'number' || r.ret < 0 || !o.dma_ops_reset) return r;
+    if (typeof r.ret !== 'number' || r.ret < 0) return r;
+    // A new default domain: the old one is freed with its flush queue (iommu_dma_free_fq).
+    if (group.context.default_type !== s.groups[g].context.default_type)
+      r.next = freeQueue(r.next, g);
+    if (!o.dma_ops_reset) return r;
     const dma_api_domain =
       currentDomainName(group) === 'default' && isDmaApiType(group.context.default_type);
     let devices = r.next.devices;
@@ -444,13 +497,22 @@ export function createSpecModel(
         return { ret: outcome(f).ret, next: { ...s, mms: replaceAt(s.mms, mm, f.next) } };
       }
       case 'dma_map_single':
-        return deviceCall(s, dev, { type, map_armed: isArmed(s.armed, 'map_pages') });
+        return deviceCall(s, dev, {
+          type,
+          map_armed: isArmed(s.armed, 'map_pages'),
+          iova_full: iovasInUse(s, groupOf(dev)) >= topo.devices[dev].iova_slots,
+        });
       case 'dma_unmap_single':
-        return deviceCall(s, dev, { type });
+        return unmapOne(s, dev);
       case 'dma_opt_mapping_size':
         return { ret: deviceCall(s, dev, { type }).ret, next: s };
-      case 'fq_flush_timeout':
-        return { ret: 0, next: s };
+      case 'fq_flush_timeout': {
+        // fq_flush_timeout: flush the IOTLB, then free every queued IOVA (of one group, or all).
+        let t = s;
+        for (let g = 0; g < topo.groups.length; g++)
+          if (ev.group === undefined || ev.group === g) t = freeQueue(t, g);
+        return { ret: 0, next: t };
+      }
       case 'iommu_iotlb_sync':
         return { ret: 0, next: s };
       case 'iommu_map':

@@ -26,11 +26,50 @@ export interface DeviceTopo {
   readonly untrusted: boolean;
   /** ops->def_domain_type(dev): 0 for no preference. */
   readonly def_domain_type: number;
+  /**
+   * How many DMA-API mappings the device's DMA mask leaves room for in its default domain's
+   * IOVA space (iovaSlots), Infinity when the space is far larger than any bound.
+   */
+  readonly iova_slots: number;
 }
 
 export interface GroupTopo {
   readonly iommu: number;
   readonly devices: readonly number[];
+  /**
+   * IOVAs the group's flush queue holds before an enqueue must flush it: fq_full() keeps one
+   * ring slot free (drivers/iommu/dma-iommu.c), so the scenario's dma.fq_size - 1, doubled
+   * first for a shadow_on_flush device's single large queue (iommu_dma_init_options).
+   */
+  readonly fq_entries: number;
+}
+
+/** A mask of at least this many bits leaves more IOVA space than any bound can use. */
+const IOVA_AMPLE_MASK_BITS = 32;
+
+/**
+ * The abstract fact behind IOVA exhaustion, not the allocator: a mapping of `pages` granules takes
+ * one block of roundup_pow_of_two(pages) granules below 32 (alloc_iova_fast's roundup, the size
+ * otherwise), aligned to roundup_pow_of_two(pages) (alloc_iova size_aligned), between pfn 1 (IOVA
+ * 0 is never handed out: iommu_dma_init_domain) and the DMA mask (iommu_dma_alloc_iova); with
+ * every mapping the same size they tile the space, so the space holds this many. Freed IOVAs are
+ * reusable at once in strict mode (free_iova_fast; alloc_iova_fast flushes the rcaches before it
+ * gives up) and after the next flush in lazy mode (queue_iova), which the router counts.
+ */
+export function iovaSlots(dma_mask_bits: number, pages: number, granule_shift = 12): number {
+  if (dma_mask_bits >= IOVA_AMPLE_MASK_BITS) return Number.POSITIVE_INFINITY;
+  const limit_pfn = 2 ** (dma_mask_bits - granule_shift) - 1;
+  const align = 2 ** Math.ceil(Math.log2(Math.max(1, pages)));
+  const size = pages < 32 ? align : pages;
+  return Math.max(0, Math.floor((limit_pfn + 1 - size) / align));
+}
+
+/** Granules of the scenario's mappings (every buffer rounds to the same block when it matters). */
+function mappingPages(scenario: Scenario): number {
+  let pages = 1;
+  for (const b of scenario.buffers)
+    pages = Math.max(pages, Math.ceil(b.size / scenario.dma.granule));
+  return pages;
 }
 
 export interface Topology {
@@ -58,11 +97,14 @@ export function topologyOf(scenario: Scenario): Topology {
       require_direct: d.require_direct,
       untrusted: d.pci && d.untrusted,
       def_domain_type: iommus[iommu].facts.def_domain_type(scenario, d, max_pasids),
+      iova_slots: iovaSlots(d.dma_mask_bits, mappingPages(scenario)),
     };
   });
   const groups: GroupTopo[] = groupNames(scenario).map((_, g) => {
     const members = devices.flatMap((d, i) => (d.group === g ? [i] : []));
-    return { iommu: devices[members[0]].iommu, devices: members };
+    const single = scenario.devices[members[0]].shadow_on_flush;
+    const fq_entries = scenario.dma.fq_size * (single ? 2 : 1) - 1;
+    return { iommu: devices[members[0]].iommu, devices: members, fq_entries };
   });
   return { scenario, iommus, devices, groups };
 }

@@ -17,6 +17,7 @@ import smmuPasidReplace from './smmu-pasid-replace.json' with { type: 'json' };
 import smmuRidFaults from './smmu-rid-faults.json' with { type: 'json' };
 import v63Sysfs from './v63-sysfs.json' with { type: 'json' };
 import vtdDmaStrict from './vtd-dma-strict.json' with { type: 'json' };
+import vtdIovaExhaustion from './vtd-iova-exhaustion.json' with { type: 'json' };
 import vtdPasid from './vtd-pasid.json' with { type: 'json' };
 import vtdPasidDma from './vtd-pasid-dma.json' with { type: 'json' };
 import vtdRequireDirect from './vtd-require-direct.json' with { type: 'json' };
@@ -35,6 +36,7 @@ export const BUILTIN_SCENARIOS: Readonly<Record<string, unknown>> = {
   'mock-untrusted': mockUntrusted,
   'vtd-require-direct': vtdRequireDirect,
   'vtd-dma-strict': vtdDmaStrict,
+  'vtd-iova-exhaustion': vtdIovaExhaustion,
   'vtd-sva': vtdSva,
   'smmu-hitless': smmuHitless,
   'mock-smmu-lookups': mockSmmuLookups,

@@ -386,7 +386,11 @@ describe('paging_domain, global_pasid, dma_mapping', () => {
     expect(
       fire(dmaMappingMachine, dev, { type: 'device_driver_attach', group_ret: 0 }).context.ret,
     ).toBe(-EBUSY);
-    const fault = fire(dmaMappingMachine, dev, { type: 'dma_map_single', map_armed: true });
+    const fault = fire(dmaMappingMachine, dev, {
+      type: 'dma_map_single',
+      map_armed: true,
+      iova_full: false,
+    });
     expect(fault.context).toMatchObject({
       ret: DMA_MAPPING_ERROR,
       maps: 0,
@@ -396,13 +400,52 @@ describe('paging_domain, global_pasid, dma_mapping', () => {
       type: 'iommu_setup_dma_ops',
       dma_api_domain: false,
     });
-    const mapped = fire(dmaMappingMachine, direct, { type: 'dma_map_single', map_armed: true });
+    const mapped = fire(dmaMappingMachine, direct, {
+      type: 'dma_map_single',
+      map_armed: true,
+      iova_full: true,
+    });
     expect(mapped.context).toMatchObject({ ret: 'IOVA', maps: 1, consumed: [] });
     expect(mapped.value).toEqual({ driver: { bound: 'mapped' }, dma_ops: 'direct' });
     expect(fire(dmaMappingMachine, mapped, { type: 'dma_opt_mapping_size' }).context.ret).toBe(
       'SIZE_MAX',
     );
     expect(fire(dmaMappingMachine, mapped, { type: 'device_release_driver' }).context.maps).toBe(0);
+  });
+
+  test('dma_map_single fails DMA_MAPPING_ERROR when the IOVA space is full; map_pages is not reached', () => {
+    const dev = fire(dmaMappingMachine, dmaMappingMachine.getInitialSnapshot(SCOPE), {
+      type: 'device_driver_attach',
+      group_ret: 0,
+    });
+    const full = fire(dmaMappingMachine, dev, {
+      type: 'dma_map_single',
+      map_armed: true,
+      iova_full: true,
+    });
+    expect(full.context).toMatchObject({ ret: DMA_MAPPING_ERROR, maps: 0, consumed: [] });
+  });
+
+  test('a lazy unmap queues its IOVA until fq_ring_free; a strict one frees it at once', () => {
+    let dev = fire(dmaMappingMachine, dmaMappingMachine.getInitialSnapshot(SCOPE), {
+      type: 'device_driver_attach',
+      group_ret: 0,
+    });
+    dev = fire(dmaMappingMachine, dev, {
+      type: 'dma_map_single',
+      map_armed: false,
+      iova_full: false,
+    });
+    dev = fire(dmaMappingMachine, dev, {
+      type: 'dma_map_single',
+      map_armed: false,
+      iova_full: false,
+    });
+    const strict = fire(dmaMappingMachine, dev, { type: 'dma_unmap_single', lazy: false });
+    expect(strict.context).toMatchObject({ maps: 1, queued: 0 });
+    const lazy = fire(dmaMappingMachine, dev, { type: 'dma_unmap_single', lazy: true });
+    expect(lazy.context).toMatchObject({ maps: 1, queued: 1 });
+    expect(fire(dmaMappingMachine, lazy, { type: 'fq_ring_free' }).context.queued).toBe(0);
   });
 });
 

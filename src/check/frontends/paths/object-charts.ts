@@ -67,12 +67,22 @@ export function deviceDef(env: Env, dev: number): ChartDef<typeof dmaMappingMach
     // dma_map_single by a bound driver, within the scenario's bound on live mappings.
     if (bound && calls.has('dma_map_single') && s.context.maps < scenario.bounds.maps)
       for (const map_armed of faults.includes('map_pages') ? [false, true] : [false])
-        labels.add(out, `dma_map_single${map_armed ? ' (map_pages armed)' : ''}`, {
-          type: 'dma_map_single',
-          map_armed,
-        });
+        for (const iova_full of Number.isFinite(topo.devices[dev].iova_slots)
+          ? [false, true]
+          : [false])
+          labels.add(
+            out,
+            `dma_map_single${map_armed ? ' (map_pages armed)' : ''}${iova_full ? ' (IOVA space full)' : ''}`,
+            { type: 'dma_map_single', map_armed, iova_full },
+          );
     if (s.context.maps > 0 && calls.has('dma_unmap_single'))
-      labels.add(out, 'dma_unmap_single', { type: 'dma_unmap_single' });
+      for (const lazy of unique(reachableDefaultTypes(env, g).map((t) => t === 'DMA_FQ')))
+        labels.add(out, `dma_unmap_single${lazy ? ' (flush queue)' : ''}`, {
+          type: 'dma_unmap_single',
+          lazy,
+        });
+    if (s.context.queued > 0 && calls.has('fq_flush_timeout'))
+      labels.add(out, 'fq_flush_timeout', { type: 'fq_ring_free' });
     if (calls.has('dma_opt_mapping_size'))
       labels.add(out, 'dma_opt_mapping_size', { type: 'dma_opt_mapping_size' });
     // A sysfs write installs a domain only with owner_cnt == 0: no driver is bound.
@@ -92,7 +102,13 @@ export function deviceDef(env: Env, dev: number): ChartDef<typeof dmaMappingMach
     compiled: env.charts.device,
     project: (s) => s.devices[dev],
     events,
-    calls: (type) => [type === 'iommu_setup_dma_ops' ? 'iommu_group_store_type' : type],
+    calls: (type) => [
+      type === 'iommu_setup_dma_ops'
+        ? 'iommu_group_store_type'
+        : type === 'fq_ring_free'
+          ? 'fq_flush_timeout'
+          : type,
+    ],
     describe: (s) => `${valueName(s.value)} [maps=${s.context.maps}]`,
     label: labels.get,
   };
