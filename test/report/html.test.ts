@@ -169,6 +169,7 @@ describe('the embedded data', () => {
     expect(data.invariants.find((i) => i.id === 'IotlbCoherent')?.traces).toEqual(['finding-0']);
     // Only smmu-dma was explored and it stopped at the violation: nothing else is "held".
     expect(data.invariants.filter((i) => i.verdict === 'held')).toEqual([]);
+    expect(data.invariants.find((i) => i.id === 'NoWarningFired')?.verdict).toBe('unbroken');
   });
 });
 
@@ -247,7 +248,7 @@ describe('the stepper data', () => {
     expect(changedKeys(steps[0].state, steps[0].state)).toEqual([]);
   });
 
-  it('shows the hardware: SMMUv3 STEs by field, IOVA allocations and the flush queue', () => {
+  it('shows the hardware: SMMUv3 STEs by field, IOVA allocations and where accesses go', () => {
     const steps = data.traces[0].snapshots!.steps;
     const mapped = steps.find((s) => s.call === 'dma_map_single')!.state;
     expect(mapped.devices[0].ridKind).toBe('STE');

@@ -134,8 +134,12 @@ export interface ScenarioRow extends Omit<ExploreSummary, 'violations'> {
 }
 
 export interface InvariantRow extends InvariantInfo {
-  /** violated: some exploration broke it; held: every exploration completed without; unknown otherwise. */
-  readonly verdict: 'held' | 'violated' | 'unknown';
+  /**
+   * violated: some exploration broke it; held: every exploration completed without breaking
+   * anything; unbroken: no exploration broke it, but some stopped early (at another invariant, or
+   * a bound), so the states beyond were not checked; unknown: nothing was explored.
+   */
+  readonly verdict: 'held' | 'violated' | 'unbroken' | 'unknown';
   readonly scenarios: readonly string[];
   readonly traces: readonly string[];
 }
@@ -258,9 +262,17 @@ export function buildReportData(input: ReportInputs): ReportData {
         .filter((x): x is string => x !== undefined),
     );
     const everyPassed = complete && input.explore.every((e) => e.result === 'pass');
+    const verdict: InvariantRow['verdict'] =
+      broken.length > 0
+        ? 'violated'
+        : everyPassed
+          ? 'held'
+          : input.explore.length > 0
+            ? 'unbroken'
+            : 'unknown';
     return {
       ...inv,
-      verdict: broken.length > 0 ? 'violated' : everyPassed ? 'held' : 'unknown',
+      verdict,
       scenarios: broken.map((e) => e.scenario),
       traces,
     };

@@ -71,7 +71,12 @@ function invariantRows(data: ReportData): string {
         i.scenarios.length > 0
           ? ` on ${i.scenarios.map((s) => `<code>${e(s)}</code>`).join(', ')}`
           : '';
-      return `<tr data-invariant="${e(i.id)}"><td><code>${e(i.id)}</code>${i.kind === 'action' ? ' <span class="tag">step</span>' : ''}</td><td>${e(i.statement)}</td><td class="cite">${e(i.citation)}</td><td>${resultBadge(i.verdict)}${where}${traces ? ` (${traces})` : ''}</td></tr>`;
+      const stopped = data.scenarios.filter((x) => x.result !== 'pass').length;
+      const verdict =
+        i.verdict === 'unbroken'
+          ? `<span class="badge unbroken">not broken</span> <span class="muted">(${stopped} of ${data.scenarios.length} explorations stopped early)</span>`
+          : resultBadge(i.verdict);
+      return `<tr data-invariant="${e(i.id)}"><td><code>${e(i.id)}</code>${i.kind === 'action' ? ' <span class="tag">step</span>' : ''}</td><td>${e(i.statement)}</td><td class="cite">${e(i.citation)}</td><td>${verdict}${where}${traces ? ` (${traces})` : ''}</td></tr>`;
     })
     .join('\n');
 }

@@ -134,7 +134,7 @@
       untaken: 'untaken: no scenario takes it and no reason is recorded',
       unknown: 'coverage not measured for this report',
     }[t.status];
-    panel.replaceChildren(
+    const kids = [
       h('h3', {}, h('code', {}, t.id)),
       h('p', { class: `status ${t.status}`, id: 'transition-status' }, statusText),
       t.reason ? h('p', { class: 'reason', id: 'transition-reason' }, `Why: ${t.reason}`) : null,
@@ -175,7 +175,8 @@
         : t.status === 'taken'
           ? h('p', { class: 'muted' }, 'No witness trace was searched for this report.')
           : null,
-    );
+    ];
+    panel.replaceChildren(...kids.filter((k) => k !== null));
   }
 
   /* ---------------------------------------------------------------- stepper */
