@@ -101,27 +101,38 @@ const oursXstate = median(5, () =>
   specSearch(graphSc, createSpecModel(graphSc, { interpreter: 'xstate' })),
 );
 
-// Memory a state: the full-key explorer against fingerprints, on the largest built-in.
+// Memory a state: the full-key explorer against fingerprints, on the largest built-in. The heap
+// growth over the run (garbage included), and what the seen-set and predecessor pointers allocate.
 const big = scenario('smmu-and-amd-igpu');
-const fullMem = heapAfter(() => explore(big, { spec: createSpecModel(big) }));
+let fullAllocated = { states: 1, bytes: 0 };
+const fullMem = heapAfter(() =>
+  explore(big, {
+    spec: createSpecModel(big),
+    onMemory: (m) => {
+      fullAllocated = m;
+    },
+  }),
+);
 const fpRun = explore(big, { spec: createSpecModel(big), fingerprint: true });
 
 // Symmetry reduction: the three-identical-devices fixture with and without its class.
 const symName = 'vtd-three-dma';
-const symSc = (() => {
+function fixture(name: string): Scenario {
   const p = parseScenario(
     JSON.parse(
-      readFileSync(
-        new URL('../../test/check/fixtures/vtd-three-dma.json', import.meta.url),
-        'utf8',
-      ),
+      readFileSync(new URL(`../../test/check/fixtures/${name}.json`, import.meta.url), 'utf8'),
     ),
   );
   if (!p.ok) throw new Error(p.message);
   return p.value;
-})();
+}
+const symSc = fixture(symName);
 const symOff = timed(() => explore(symSc, { spec: createSpecModel(symSc), symmetry: false }));
 const symOn = timed(() => explore(symSc, { spec: createSpecModel(symSc) }));
+// The same on SMMUv3 (three identical masters): domain ids leak allocation order.
+const smmuSymSc = fixture('smmu-three-owned');
+const smmuSymOff = explore(smmuSymSc, { spec: createSpecModel(smmuSymSc), symmetry: false });
+const smmuSymOn = explore(smmuSymSc, { spec: createSpecModel(smmuSymSc) });
 
 // Worker threads: the whole built-in run, one thread against two workers.
 const workers = workersSpeedup(now);
@@ -167,6 +178,8 @@ const result = {
     fullKeysBytesPerState: Math.round(
       fullMem.retained / Math.max(1, (fullMem.result as { states: number }).states),
     ),
+    /** What the exact seen-set and the predecessor pointers allocate a state. */
+    fullKeysAllocatedBytesPerState: fullAllocated.bytes / Math.max(1, fullAllocated.states),
     fingerprintBytesPerState: fpRun.fingerprint?.bytesPerState,
     fingerprintCollisionProbability: fpRun.fingerprint?.collisionProbability,
     gcAvailable: gc !== undefined,
@@ -179,11 +192,70 @@ const result = {
     /** Wall time without over wall time with: above 1, the reduction pays for its keys. */
     speedRatio: symOff.seconds / symOn.seconds,
   },
+  symmetrySmmu: {
+    scenario: 'smmu-three-owned',
+    statesWithout: smmuSymOff.states,
+    statesWith: smmuSymOn.states,
+    factor: smmuSymOff.states / smmuSymOn.states,
+  },
   workers,
 };
 
+// The goals of issue 13, each against its figure from this run.
+const lockstepRatio = Math.max(...result.scenarios.map((r) => r.lockstep.ratioToBaseline));
+const goals = [
+  {
+    goal: 'lockstep states/s x baseline (largest built-in; scale-mixed is too large for a bench)',
+    target: 0.1,
+    measured: result.scenarios[0].lockstep.ratioToBaseline,
+    met: result.scenarios[0].lockstep.ratioToBaseline >= 0.1,
+  },
+  {
+    goal: 'lockstep states/s x baseline, best built-in of the bench',
+    target: 0.1,
+    measured: lockstepRatio,
+    met: lockstepRatio >= 0.1,
+  },
+  {
+    goal: 'bytes a state, full keys (seen-set and predecessors allocated)',
+    target: 200,
+    measured: result.memory.fullKeysAllocatedBytesPerState,
+    met: result.memory.fullKeysAllocatedBytesPerState <= 200,
+  },
+  {
+    goal: 'bytes a state, full keys (heap growth over the run, garbage included)',
+    target: 200,
+    measured: result.memory.fullKeysBytesPerState,
+    met: result.memory.fullKeysBytesPerState <= 200,
+  },
+  {
+    goal: 'bytes a state allocated, fingerprints',
+    target: 16,
+    measured: result.memory.fingerprintBytesPerState ?? Number.NaN,
+    met: (result.memory.fingerprintBytesPerState ?? Number.POSITIVE_INFINITY) <= 16,
+  },
+  {
+    goal: '--workers 2 x one thread (all built-ins)',
+    target: 1.6,
+    measured: workers.speedup,
+    met: workers.speedup >= 1.6,
+  },
+  {
+    goal: 'symmetry factor on SMMUv3 (smmu-three-owned)',
+    target: 1,
+    measured: result.symmetrySmmu.factor,
+    met: result.symmetrySmmu.factor > 1,
+  },
+  {
+    goal: 'spec-only search x @xstate/graph getAdjacencyMap',
+    target: 20,
+    measured: result.xstateGraph.speedup,
+    met: result.xstateGraph.speedup >= 20,
+  },
+];
+
 if (json) {
-  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...result, goals }, null, 2)}\n`);
 } else {
   const f = (x: number) => (x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toPrecision(2));
   console.log(
@@ -218,4 +290,19 @@ if (json) {
   console.log(
     `explore all built-ins: --workers 2 vs --workers 1: ${workers.speedup.toFixed(2)}x (${workers.parallelSeconds.toFixed(1)} s / ${workers.serialSeconds.toFixed(1)} s)`,
   );
+  const ys = result.symmetrySmmu;
+  console.log(
+    `symmetry on ${ys.scenario} (SMMUv3): ${ys.statesWithout} states -> ${ys.statesWith} (factor ${f(ys.factor)})`,
+  );
+  console.log(
+    `full keys: ${f(m.fullKeysAllocatedBytesPerState)} B a state allocated by the seen-set and predecessors`,
+  );
+  console.log('');
+  console.log(
+    'issue 13 goals                                                                  target   measured   met',
+  );
+  for (const g of goals)
+    console.log(
+      `${g.goal.padEnd(78)} ${String(g.target).padStart(7)}   ${f(g.measured).padStart(8)}   ${g.met ? 'yes' : 'no'}`,
+    );
 }
