@@ -129,6 +129,10 @@ export function run(argv: readonly string[], out: CliOutput): number | Promise<n
     )
     .option('--junit <file>', 'also write JUnit XML (one case per scenario and invariant)')
     .option('--ktap', 'print KTAP, the format kernel CI reads, instead of text')
+    .option(
+      '--no-contract',
+      'also make every call the caller contract refuses, once per spec state, and report what the core does: errnos, WARN sites, undefined behaviours',
+    )
     .addOption(workersOption())
     .option(
       '--shard <I/N>',

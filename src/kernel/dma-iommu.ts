@@ -189,6 +189,8 @@ function iommu_dma_free_iova(
       free_iova_fast(cookie.iovad, pfn, pages);
       return;
     }
+    // The IOVA goes back to the allocator at once although its invalidation is still queued.
+    if (cfg.mutants.has('fq-iova-reused-while-queued')) free_iova_fast(cookie.iovad, pfn, pages);
     queue_iova(cookie, pfn, pages, () => cfg.ops[d.iommu].flush_iotlb_all(cfg, st, domain));
     fqNormalize(d);
   } else {

@@ -16,6 +16,7 @@ import {
 } from './iommu.js';
 import { dom } from './iommu-map.js';
 import type { EntryPoints, KernelConfig, KernelState } from './types.js';
+import { UNDEFINED } from './warn.js';
 
 /**
  * iommu_alloc_mm_data(mm, dev): reuse the mm's PASID if it fits the device, else allocate a
@@ -123,6 +124,10 @@ export function iommu_sva_unbind_device(
   handle: string,
 ): number {
   const i = st.svas.findIndex((s) => s.name === handle);
+  if (i < 0) {
+    UNDEFINED(st, `iommu_sva_unbind_device: handle ${handle} is not bound (double free)`);
+    return 0;
+  }
   const bond = st.svas[i];
   if (--bond.users > 0) return 0;
   const d = dom(st, bond.domain);
@@ -142,7 +147,11 @@ export function iommu_sva_unbind_device(
  * Mirrors: drivers/iommu/iommu-sva.c iommu_sva_get_pasid().
  */
 export function iommu_sva_get_pasid(_cfg: KernelConfig, st: KernelState, handle: string): number {
-  const bond = st.svas.find((s) => s.name === handle)!;
+  const bond = st.svas.find((s) => s.name === handle);
+  if (bond === undefined) {
+    UNDEFINED(st, `iommu_sva_get_pasid: handle ${handle} is not bound (use after free)`);
+    return IOMMU_PASID_INVALID;
+  }
   return st.mms[dom(st, bond.domain).mm].pasid;
 }
 

@@ -350,6 +350,7 @@ export function iommu_create_device_direct_mappings(
 ): number {
   const info = cfg.devices[dev];
   if (!info.require_direct || !iommu_is_dma_domain(dom(st, domain).type)) return 0;
+  if (cfg.mutants.has('direct-mappings-skipped')) return 0;
   if (iovaToPhysPfn(st, domain, info.direct_pfn) !== 0) return 0;
   return iommuMapPfns(cfg, st, domain, info.direct_pfn, info.direct_pfn, 1);
 }
@@ -590,6 +591,7 @@ function __iommu_device_set_domain(
   const g = st.groups[group];
   if (
     cfg.devices[dev].require_direct &&
+    !cfg.mutants.has('require-direct-blocked') &&
     (dom(st, new_domain).type === IOMMU_DOMAIN_BLOCKED || new_domain === g.blocking_domain)
   ) {
     return -EINVAL;
@@ -843,7 +845,7 @@ export function iommu_device_use_default_domain(
 ): number {
   const g = st.groups[groupOf(cfg, dev)];
   if (g.default_domain === NO_DOMAIN) return -EPROBE_DEFER;
-  if (g.owner_cnt) {
+  if (g.owner_cnt && !cfg.mutants.has('driver-ignores-owner')) {
     if (g.domain !== g.default_domain || g.owner !== null || g.pasid_array.length !== 0)
       return -EBUSY;
   }

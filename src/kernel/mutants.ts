@@ -167,6 +167,34 @@ export const MUTANTS: readonly Mutant[] = [
     scenario: 'vtd-two-units',
     target: 'IotlbCoherent',
   },
+  {
+    name: 'direct-mappings-skipped',
+    bug: 'the IOMMU_RESV_DIRECT region of a require_direct device is not mapped into its DMA default domain',
+    site: 'drivers/iommu/iommu.c: iommu_create_device_direct_mappings',
+    scenario: 'vtd-require-direct',
+    target: 'DirectRegionsMapped',
+  },
+  {
+    name: 'require-direct-blocked',
+    bug: 'a require_direct device is moved to the blocking domain (a DMA-ownership claim) instead of failing -EINVAL',
+    site: 'drivers/iommu/iommu.c: __iommu_device_set_domain',
+    scenario: 'vtd-require-direct',
+    target: 'RequireDirectNeverBlocked',
+  },
+  {
+    name: 'driver-ignores-owner',
+    bug: 'iommu_device_use_default_domain lets a DMA-API driver bind to a group an explicit owner (VFIO) holds',
+    site: 'drivers/iommu/iommu.c: iommu_device_use_default_domain',
+    scenario: 'vtd-pasid',
+    target: 'OwnerExcludesDmaApiDrivers',
+  },
+  {
+    name: 'fq-iova-reused-while-queued',
+    bug: 'a flush-queue unmap queues the invalidation but also frees the IOVA into the rcache at once, so it can be handed out while the IOTLB still translates it',
+    site: 'drivers/iommu/dma-iommu.c: iommu_dma_free_iova, queue_iova',
+    scenario: 'smmu-dma',
+    target: 'NoIovaReuseBeforeInvalidation',
+  },
 ];
 
 export const MUTANT_NAMES: ReadonlySet<string> = new Set(MUTANTS.map((m) => m.name));

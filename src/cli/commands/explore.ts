@@ -9,6 +9,7 @@ import { MUTANT_NAMES } from '../../kernel/mutants.js';
 import { type ExploreJob, exploreJobOptions } from '../explore-job.js';
 import { loadScenario } from '../io.js';
 import type { CliOutput } from '../output.js';
+import { runNoContract } from './explore-no-contract.js';
 import { runExploreParallel } from './explore-parallel.js';
 import { printResult, reportExplore } from './explore-report.js';
 
@@ -29,6 +30,8 @@ export interface ExploreCliOptions {
   readonly workers?: number;
   /** `I/N`: run only this shard's share of the jobs (src/check/scale/shard-plan.ts). */
   readonly shard?: string;
+  /** false with --no-contract: make the calls the caller contract refuses too (explore-no-contract.ts). */
+  readonly contract?: boolean;
   /** The jobs this run holds when sharded (set by runExplore from `shard`). */
   readonly shardPlan?: ShardSpec & { readonly total: number; readonly jobs: readonly number[] };
 }
@@ -51,6 +54,7 @@ export function runExplore(opts: ExploreCliOptions, out: CliOutput): number | Pr
     if (!sc.ok) return out.inputError(formatInputError(sc));
     scenarios.push({ ref: n, scenario: sc.value });
   }
+  if (opts.contract === false) return runNoContract(scenarios, opts, out);
   const allJobs = scenarios.map(
     ({ ref, scenario }): ExploreJob => ({
       ref,
