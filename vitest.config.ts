@@ -36,7 +36,14 @@ export default defineConfig({
       { extends: true, test: { name: 'explores', include: EXPLORES } },
       {
         extends: true,
-        test: { name: 'e2e', include: E2E, globalSetup: ['test/__helpers__/build-dist.ts'] },
+        test: {
+          name: 'e2e',
+          include: E2E,
+          globalSetup: ['test/__helpers__/build-dist.ts'],
+          // Every built-in explored twice by spawned processes: a guard against a hang, not a
+          // speed limit (a loaded 2-core machine takes minutes).
+          testTimeout: 900_000,
+        },
       },
     ],
   },

@@ -103,7 +103,7 @@ describe('explore --workers', () => {
     expect(two.out).toBe(one.out);
     const cases = (f: string) => readFileSync(join(dir, f), 'utf8').replace(/ time="[^"]*"/g, '');
     expect(cases('two.xml')).toBe(cases('one.xml'));
-  }, 120_000);
+  });
 
   test('text and KTAP: the same lines but for timings', () => {
     const args = ['explore', '--scenario', 'vtd-dma-strict', '--no-progress'];
@@ -130,5 +130,5 @@ describe('variants --workers', () => {
     expect(one.code).toBe(0);
     expect(two.code).toBe(0);
     expect(two.out).toBe(one.out);
-  }, 60_000);
+  });
 });
