@@ -13,11 +13,20 @@ import type { SpecView } from './view.js';
  *   a number or string   exactly that value (0, -16, "DMA\n", a PASID, a handle name);
  *   "domain:<ref>"       an allocated or looked-up domain, by its DomainRef key ("domain:d0");
  *   "IOVA"               dma_map_single succeeded (the number is the allocator's business);
- *   "*"                  the spec does not predict this return (device_dma, iommu_iova_to_phys).
+ *   [a, b, ...]          any of these (device_dma: the buffers and faults the abstract state
+ *                        allows);
+ *   "*"                  the spec does not predict this return.
  */
-export type SpecRet = number | string;
+export type SpecRet = number | string | readonly (number | string)[];
 export const ANY_RET = '*';
 export const IOVA_RET = 'IOVA';
+
+/** Whether an implementation's (normalised) return is one the spec allows. */
+export function retAllowed(expected: SpecRet, got: SpecRet): boolean {
+  if (expected === ANY_RET) return true;
+  if (Array.isArray(expected)) return expected.includes(got as number | string);
+  return got === expected;
+}
 
 export interface SpecModel<S = unknown> {
   readonly initial: S;

@@ -31,16 +31,35 @@ export const IOVA_RCACHE_RANGE = 4096 << 5;
 export type DmaMappingEvent =
   | { readonly type: 'device_driver_attach'; readonly group_ret: number }
   | { readonly type: 'device_release_driver' }
-  | { readonly type: 'dma_map_single'; readonly map_armed: boolean; readonly iova_full: boolean }
-  | { readonly type: 'dma_unmap_single'; readonly lazy: boolean }
+  | {
+      readonly type: 'dma_map_single';
+      readonly map_armed: boolean;
+      readonly iova_full: boolean;
+      /** The buffer mapped (its index in the scenario). */
+      readonly buf: number;
+    }
+  | {
+      readonly type: 'dma_unmap_single';
+      readonly lazy: boolean;
+      /** Which live mapping, in the order they were made. */
+      readonly map: number;
+    }
   | { readonly type: 'fq_ring_free' }
   | { readonly type: 'dma_opt_mapping_size' }
   | { readonly type: 'iommu_setup_dma_ops'; readonly dma_api_domain: boolean };
 
 export interface DmaMappingContext extends Outcome {
   readonly maps: number;
+  /** The buffer of each live mapping, in the order they were made (what its IOVA reaches). */
+  readonly bufs: readonly number[];
   /** IOVAs of this device's lazy unmaps still in its group's flush queue. */
   readonly queued: number;
+}
+
+/** The live mappings' buffers without the one dma_unmap_single names. */
+function withoutMap(bufs: readonly number[], event: DmaMappingEvent): readonly number[] {
+  const i = event.type === 'dma_unmap_single' ? event.map : -1;
+  return i >= 0 && i < bufs.length ? [...bufs.slice(0, i), ...bufs.slice(i + 1)] : bufs.slice(1);
 }
 
 export const dmaMappingMachine = setup({
@@ -70,25 +89,35 @@ export const dmaMappingMachine = setup({
     returnIovaExhausted: assign({ ret: DMA_MAPPING_ERROR, consumed: [] }),
     queueIova: assign({
       maps: ({ context }) => Math.max(0, context.maps - 1),
+      bufs: ({ context, event }) => withoutMap(context.bufs, event),
       queued: ({ context }) => context.queued + 1,
       ret: 0,
       consumed: [],
     }),
     freeQueued: assign({ queued: 0, ret: 0, consumed: [] }),
-    addMapping: assign({ maps: ({ context }) => context.maps + 1, ret: IOVA_RET, consumed: [] }),
+    addMapping: assign({
+      maps: ({ context }) => context.maps + 1,
+      bufs: ({ context, event }) => [
+        ...context.bufs,
+        event.type === 'dma_map_single' ? event.buf : -1,
+      ],
+      ret: IOVA_RET,
+      consumed: [],
+    }),
     removeMapping: assign({
       maps: ({ context }) => Math.max(0, context.maps - 1),
+      bufs: ({ context, event }) => withoutMap(context.bufs, event),
       ret: 0,
       consumed: [],
     }),
-    unmapAll: assign({ maps: 0, ret: 0, consumed: [] }),
+    unmapAll: assign({ maps: 0, bufs: [], ret: 0, consumed: [] }),
     returnRcacheRange: assign({ ret: IOVA_RCACHE_RANGE, consumed: [] }),
     returnSizeMax: assign({ ret: 'SIZE_MAX', consumed: [] }),
   },
 }).createMachine({
   id: 'dma_mapping',
   type: 'parallel',
-  context: { maps: 0, queued: 0, ret: 0, consumed: [] },
+  context: { maps: 0, bufs: [], queued: 0, ret: 0, consumed: [] },
   states: {
     driver: {
       initial: 'unbound',

@@ -22,6 +22,7 @@ import type { PasidSlotEvent } from '../charts/pasid_slot.machine.js';
 import { isDmaApiType } from '../rules/iommu.js';
 import {
   attachFacts,
+  isDmaApiType,
   attachFactsFor,
   pasidFacts,
   type ResolvedDomain,
@@ -202,6 +203,32 @@ export function createSpecModel(
       },
     };
   }
+  /**
+   * What a device's DMA may reach, from the abstract state, as the set of allowed results (the
+   * buffer's name, or -EFAULT): at a live DMA-API mapping with the group on its default domain,
+   * the mapped buffer (translated by a DMA domain, or the physical address itself under dma-direct
+   * with an identity default); on the blocking domain, a fault whatever the address. Not
+   * predicted ("*"): raw IOVAs (a caller's iommu_map, a mapping already unmapped), a group on a
+   * caller's domain, PASID traffic, and scenarios whose hardware updates interleave with DMA
+   * (hw_steps: the old or the new entry may be in use).
+   */
+  function deviceDma(s: KernelSpecState, ev: KernelEvent): SpecRet {
+    const dev = ev.dev ?? 0;
+    const g = groupOf(dev);
+    if (topo.scenario.bounds.hw_steps || (ev.pasid ?? 0) !== 0) return ANY_RET;
+    const group = s.groups[g];
+    const where = currentDomainName(group);
+    if (where === 'blocking') return [-EFAULT];
+    if (ev.map === undefined || where !== 'default') return ANY_RET;
+    const d = s.devices[dev];
+    const buf = d.context.bufs[ev.map] ?? -1;
+    if (buf < 0 || buf >= topo.scenario.buffers.length) return ANY_RET;
+    const type = group.context.default_type;
+    const translated = usesIommuDma(d) && isDmaApiType(type);
+    const direct = !usesIommuDma(d) && type === 'IDENTITY';
+    return translated || direct ? [topo.scenario.buffers[buf].name] : ANY_RET;
+  }
+
 
   /* IOVA space (machines/router/topology.ts iovaSlots) and the group's flush queue. */
 
@@ -240,20 +267,20 @@ export function createSpecModel(
    * One unmap of a live mapping: in lazy mode (a DMA_FQ default domain) the IOVA is queued, and
    * a full queue is flushed and freed first (queue_iova: fq_full, fq_flush_iotlb).
    */
-  function unmapOne(s: KernelSpecState, dev: number): Step {
+  function unmapOne(s: KernelSpecState, dev: number, map: number): Step {
     const g = groupOf(dev);
     const lazy = s.groups[g].context.default_type === 'DMA_FQ';
     let t = s;
     if (lazy && usesIommuDma(s.devices[dev]) && queuedIovas(s, g) >= topo.groups[g].fq_entries)
       t = freeQueue(s, g);
-    return deviceCall(t, dev, { type: 'dma_unmap_single', lazy });
+    return deviceCall(t, dev, { type: 'dma_unmap_single', lazy, map });
   }
 
   function driverRelease(bound: KernelSpecState, dev: number): Step {
     if (!isBound(bound.devices[dev])) return { ret: 0, next: bound };
     // The driver's .remove unmaps every mapping, one dma_unmap_single each.
     let s = bound;
-    for (let i = s.devices[dev].context.maps; i > 0; i--) s = unmapOne(s, dev).next;
+    for (let i = s.devices[dev].context.maps; i > 0; i--) s = unmapOne(s, dev, 0).next;
     const device = charts.device.fire(s.devices[dev], { type: 'device_release_driver' });
     const g = groupOf(dev);
     const after = { ...s, devices: replaceAt(s.devices, dev, device.next) };
@@ -500,10 +527,11 @@ export function createSpecModel(
         return deviceCall(s, dev, {
           type,
           map_armed: isArmed(s.armed, 'map_pages'),
+          buf: ev.buf ?? 0,
           iova_full: iovasInUse(s, groupOf(dev)) >= topo.devices[dev].iova_slots,
         });
       case 'dma_unmap_single':
-        return unmapOne(s, dev);
+        return unmapOne(s, dev, ev.map ?? 0);
       case 'dma_opt_mapping_size':
         return { ret: deviceCall(s, dev, { type }).ret, next: s };
       case 'fq_flush_timeout': {
@@ -514,13 +542,16 @@ export function createSpecModel(
         return { ret: 0, next: t };
       }
       case 'iommu_iotlb_sync':
+      case 'device_dma':
+        return { ret: deviceDma(s, ev), next: s };
+      case 'hw_step':
+        // One staged entry write and its sync: void.
+        return { ret: 0, next: s };
         return { ret: 0, next: s };
       case 'iommu_map':
       case 'iommu_unmap':
       case 'iommu_unmap_fast':
       case 'iommu_iova_to_phys':
-      case 'device_dma':
-      case 'hw_step':
         return { ret: ANY_RET, next: s };
       case 'fault_inject': {
         const op = ev.op;

@@ -55,7 +55,12 @@ export function resyncState(charts: Charts, s: KernelSpecState, view: SpecView):
           driver: v.bound ? { bound: v.maps > 0 ? 'mapped' : 'idle' } : 'unbound',
           dma_ops: value.dma_ops,
         },
-        context: { ...d.context, maps: v.maps },
+        // Buffers the spec did not see mapped are unknown (-1): their DMA is not predicted.
+        context: {
+          ...d.context,
+          maps: v.maps,
+          bufs: Array.from({ length: v.maps }, (_, k) => d.context.bufs[k] ?? -1),
+        },
       }),
     );
   });

@@ -390,6 +390,7 @@ describe('paging_domain, global_pasid, dma_mapping', () => {
       type: 'dma_map_single',
       map_armed: true,
       iova_full: false,
+      buf: 0,
     });
     expect(fault.context).toMatchObject({
       ret: DMA_MAPPING_ERROR,
@@ -404,6 +405,7 @@ describe('paging_domain, global_pasid, dma_mapping', () => {
       type: 'dma_map_single',
       map_armed: true,
       iova_full: true,
+      buf: 0,
     });
     expect(mapped.context).toMatchObject({ ret: 'IOVA', maps: 1, consumed: [] });
     expect(mapped.value).toEqual({ driver: { bound: 'mapped' }, dma_ops: 'direct' });
@@ -422,6 +424,7 @@ describe('paging_domain, global_pasid, dma_mapping', () => {
       type: 'dma_map_single',
       map_armed: true,
       iova_full: true,
+      buf: 0,
     });
     expect(full.context).toMatchObject({ ret: DMA_MAPPING_ERROR, maps: 0, consumed: [] });
   });
@@ -435,16 +438,19 @@ describe('paging_domain, global_pasid, dma_mapping', () => {
       type: 'dma_map_single',
       map_armed: false,
       iova_full: false,
+      buf: 0,
     });
     dev = fire(dmaMappingMachine, dev, {
       type: 'dma_map_single',
       map_armed: false,
       iova_full: false,
+      buf: 1,
     });
-    const strict = fire(dmaMappingMachine, dev, { type: 'dma_unmap_single', lazy: false });
-    expect(strict.context).toMatchObject({ maps: 1, queued: 0 });
-    const lazy = fire(dmaMappingMachine, dev, { type: 'dma_unmap_single', lazy: true });
-    expect(lazy.context).toMatchObject({ maps: 1, queued: 1 });
+    expect(dev.context.bufs).toEqual([0, 1]);
+    const strict = fire(dmaMappingMachine, dev, { type: 'dma_unmap_single', lazy: false, map: 0 });
+    expect(strict.context).toMatchObject({ maps: 1, bufs: [1], queued: 0 });
+    const lazy = fire(dmaMappingMachine, dev, { type: 'dma_unmap_single', lazy: true, map: 1 });
+    expect(lazy.context).toMatchObject({ maps: 1, bufs: [0], queued: 1 });
     expect(fire(dmaMappingMachine, lazy, { type: 'fq_ring_free' }).context.queued).toBe(0);
   });
 });

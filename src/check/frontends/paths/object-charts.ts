@@ -73,13 +73,14 @@ export function deviceDef(env: Env, dev: number): ChartDef<typeof dmaMappingMach
           labels.add(
             out,
             `dma_map_single${map_armed ? ' (map_pages armed)' : ''}${iova_full ? ' (IOVA space full)' : ''}`,
-            { type: 'dma_map_single', map_armed, iova_full },
+            { type: 'dma_map_single', map_armed, iova_full, buf: 0 },
           );
     if (s.context.maps > 0 && calls.has('dma_unmap_single'))
       for (const lazy of unique(reachableDefaultTypes(env, g).map((t) => t === 'DMA_FQ')))
         labels.add(out, `dma_unmap_single${lazy ? ' (flush queue)' : ''}`, {
           type: 'dma_unmap_single',
           lazy,
+          map: 0,
         });
     if (s.context.queued > 0 && calls.has('fq_flush_timeout'))
       labels.add(out, 'fq_flush_timeout', { type: 'fq_ring_free' });
