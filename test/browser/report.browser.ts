@@ -174,6 +174,21 @@ describe('the HTML report in Chromium', () => {
     expect(await changed.count()).toBe(1);
     expect(await changed.textContent()).toContain('freed');
     await page.screenshot({ path: join(ARTIFACTS, 'stepper.png'), fullPage: false });
+    // The link copies the trace JSON that replay reproduces (what it hands the clipboard is
+    // recorded: reading the clipboard back needs a permission file:// pages cannot be granted).
+    await page.evaluate(`{
+      const write = navigator.clipboard.writeText.bind(navigator.clipboard);
+      navigator.clipboard.writeText = (text) => { window.copiedText = text; return write(text); };
+    }`);
+    await page.locator('#copy-trace').click();
+    await expect.poll(() => page.locator('#copy-status').textContent()).toMatch(/copied|could not/);
+    const copied = (await page.locator('#copy-status').textContent())?.includes('copied')
+      ? await page.evaluate('window.copiedText')
+      : await page.locator('#trace-json').inputValue();
+    expect(JSON.parse(String(copied))).toEqual(finding!.trace);
+    expect(await page.locator('#replay-cmd').textContent()).toBe(
+      `iommu-spec replay trace.json --mutant ${MUTANT}`,
+    );
     await page.keyboard.press('ArrowLeft');
     await expect
       .poll(() => page.locator('#step-pos').textContent())
