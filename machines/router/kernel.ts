@@ -9,7 +9,7 @@
  */
 import { FAULT_OPS, type FaultOp } from '../../spec/calls.js';
 import { IOMMU_PASID_INVALID } from '../../spec/domain-types.js';
-import { EINVAL } from '../../spec/errno.js';
+import { EFAULT, EINVAL } from '../../spec/errno.js';
 import type { KernelEvent } from '../../spec/events.js';
 import { ANY_RET, type SpecModel, type SpecRet } from '../../spec/model.js';
 import type { Scenario } from '../../spec/scenario.js';
@@ -19,11 +19,10 @@ import type { GroupEvent } from '../charts/iommu_group.machine.js';
 import type { BindFacts } from '../charts/mm.machine.js';
 import { pagingDomainMachine } from '../charts/paging_domain.machine.js';
 import type { PasidSlotEvent } from '../charts/pasid_slot.machine.js';
-import { isDmaApiType } from '../rules/iommu.js';
 import {
   attachFacts,
-  isDmaApiType,
   attachFactsFor,
+  isDmaApiType,
   pasidFacts,
   type ResolvedDomain,
   resolveDomain,
@@ -203,6 +202,7 @@ export function createSpecModel(
       },
     };
   }
+
   /**
    * What a device's DMA may reach, from the abstract state, as the set of allowed results (the
    * buffer's name, or -EFAULT): at a live DMA-API mapping with the group on its default domain,
@@ -228,7 +228,6 @@ export function createSpecModel(
     const direct = !usesIommuDma(d) && type === 'IDENTITY';
     return translated || direct ? [topo.scenario.buffers[buf].name] : ANY_RET;
   }
-
 
   /* IOVA space (machines/router/topology.ts iovaSlots) and the group's flush queue. */
 
@@ -527,8 +526,8 @@ export function createSpecModel(
         return deviceCall(s, dev, {
           type,
           map_armed: isArmed(s.armed, 'map_pages'),
-          buf: ev.buf ?? 0,
           iova_full: iovasInUse(s, groupOf(dev)) >= topo.devices[dev].iova_slots,
+          buf: ev.buf ?? 0,
         });
       case 'dma_unmap_single':
         return unmapOne(s, dev, ev.map ?? 0);
@@ -542,11 +541,11 @@ export function createSpecModel(
         return { ret: 0, next: t };
       }
       case 'iommu_iotlb_sync':
+        return { ret: 0, next: s };
       case 'device_dma':
         return { ret: deviceDma(s, ev), next: s };
       case 'hw_step':
         // One staged entry write and its sync: void.
-        return { ret: 0, next: s };
         return { ret: 0, next: s };
       case 'iommu_map':
       case 'iommu_unmap':
