@@ -68,14 +68,14 @@ describe('device_dma: the spec states the allowed results', () => {
 
   test('the check holds the emulator to the prediction: a wrong prediction is a divergence', () => {
     const honest = createSpecModel(sc);
-    const wrong: SpecModel = {
+    const wrong: typeof honest = {
       ...honest,
       step: (s, ev) => {
         const t = honest.step(s, ev);
         return ev.type === 'device_dma' ? { ...t, ret: ['b0'] } : t;
       },
     };
-    const r = run(wrong, [...MAPPED, { type: 'device_dma', dev: 0, map: 1 }]);
+    const r = run(wrong as SpecModel, [...MAPPED, { type: 'device_dma', dev: 0, map: 1 }]);
     expect(r[3].divergence).toContain('device_dma returned "b1"');
   });
 
