@@ -4,6 +4,7 @@
 
 import amdIgpuAudio from './amd-igpu-audio.json' with { type: 'json' };
 import largeMixed from './large/large-mixed.json' with { type: 'json' };
+import scaleMixed from './large/scale-mixed.json' with { type: 'json' };
 import mockSmmuLookups from './mock-smmu-lookups.json' with { type: 'json' };
 import mockUntrusted from './mock-untrusted.json' with { type: 'json' };
 import mockUntrustedLazy from './mock-untrusted-lazy.json' with { type: 'json' };
@@ -57,4 +58,5 @@ export const BUILTIN_SCENARIO_NAMES = Object.keys(BUILTIN_SCENARIOS);
 /** Scenarios too large to exhaust, for `simulate` (random runs); `explore` skips them by default. */
 export const SIMULATION_SCENARIOS: Readonly<Record<string, unknown>> = {
   'large-mixed': largeMixed,
+  'scale-mixed': scaleMixed,
 };
