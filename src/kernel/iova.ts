@@ -18,8 +18,13 @@
  * Range tuples are never mutated in place (they are replaced), so callers may share or clone
  * them freely. PFNs may exceed 2^32, so no 32-bit bitwise operators are used on them.
  *
- * Not modelled: the rbtree's cached_node / cached32_node search start and max32_alloc_size
- * fast-fail; the allocator here always takes the highest aligned fit (see alloc_iova).
+ * The search starts where the kernel's does: at `cached32_node` (limits at or below 4 GiB) or
+ * `cached_node`, the last range allocated in that space, moved up past freed ranges
+ * (__cached_rbnode_insert_update / __cached_rbnode_delete_update), with the max32_alloc_size
+ * fast-fail and the one retry from iova_find_limit(). So a gap above the cached node is not
+ * refilled until a free moves the cache up past it: a real 6.12 and 6.1 kernel under QEMU's
+ * VT-d placed a page after a 4-page range below it, not in the free gap above (conform/README.md).
+ * A node is named by its pfn_lo; IOVA_ANCHOR is the anchor node above every range.
  */
 import { EINVAL } from '../../spec/errno.js';
 import type { IovaDomain, IovaRcacheBin } from './types.js';
@@ -43,6 +48,9 @@ export const IOVA_MAG_SIZE = 127;
 
 /** Stand-in for num_online_cpus(): the model runs one CPU. */
 const NUM_ONLINE_CPUS = 1;
+
+/** drivers/iommu/iova.c IOVA_ANCHOR: pfn_lo and pfn_hi of the anchor node (~0UL upstream). */
+export const IOVA_ANCHOR = Number.MAX_SAFE_INTEGER;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Bit helpers (include/linux/log2.h)                                                          */
@@ -92,6 +100,9 @@ export function init_iova_domain(granule: number, start_pfn: number, mag_size: n
     granule,
     start_pfn,
     dma_32bit_pfn: 2 ** 32 / granule,
+    cached_node: IOVA_ANCHOR,
+    cached32_node: IOVA_ANCHOR,
+    max32_alloc_size: 2 ** 32 / granule,
     ranges: [],
     reserved: [],
     rcaches: null,
@@ -122,6 +133,9 @@ export function put_iova_domain(iovad: IovaDomain): void {
   iovad.rcaches = null;
   iovad.ranges = [];
   iovad.reserved = [];
+  iovad.cached_node = IOVA_ANCHOR;
+  iovad.cached32_node = IOVA_ANCHOR;
+  iovad.max32_alloc_size = iovad.dma_32bit_pfn;
 }
 
 /**
@@ -169,12 +183,39 @@ export function find_iova(iovad: IovaDomain, pfn: number): readonly [number, num
 }
 
 /**
- * Mirrors: drivers/iommu/iova.c __alloc_and_insert_iova_range() (the rbtree walk started from
- * the anchor node).
- * Finds the highest [new_pfn, new_pfn + size - 1] with new_pfn >= start_pfn and
- * new_pfn + size <= limit_end (exclusive) that overlaps no tree range; with size_aligned,
- * new_pfn is a multiple of roundup_pow_of_two(size) (align_mask <<= fls_long(size - 1)).
- * Inserts it and returns new_pfn, or 0 (-ENOMEM in the kernel; start_pfn >= 1 keeps 0 free).
+ * The index of the node named by its pfn_lo (ranges.length for the anchor). A merge by
+ * reserve_iova may have replaced the node: the next range up stands for it.
+ */
+function nodeIndex(ranges: readonly (readonly [number, number])[], pfn_lo: number): number {
+  if (pfn_lo === IOVA_ANCHOR) return ranges.length;
+  const i = lastLoAtOrBelow(ranges, pfn_lo);
+  if (i >= 0 && ranges[i][0] === pfn_lo) return i;
+  return i + 1;
+}
+
+/**
+ * Mirrors: drivers/iommu/iova.c iova_find_limit().
+ * Returns the index of the lowest range with pfn_hi >= limit_pfn (the anchor, ranges.length,
+ * when none, and always for a limit above dma_32bit_pfn).
+ */
+function iova_find_limit(iovad: IovaDomain, limit_pfn: number): number {
+  const ranges = iovad.ranges;
+  if (limit_pfn > iovad.dma_32bit_pfn) return ranges.length;
+  let i = lastLoAtOrBelow(ranges, limit_pfn);
+  if (i < 0 || ranges[i][1] < limit_pfn) i++;
+  return i;
+}
+
+/**
+ * Mirrors: drivers/iommu/iova.c __alloc_and_insert_iova_range().
+ * Walks the tree down from the cached node of the limit's space (cached32_node for limit_end <=
+ * dma_32bit_pfn, else cached_node): high_pfn = min(high_pfn, node.pfn_lo), new_pfn = (high_pfn -
+ * size) & align_mask (align_mask <<= fls_long(size - 1) with size_aligned), until new_pfn clears
+ * the next range down. When that runs below start_pfn it retries once over [cached node's
+ * pfn_hi + 1, limit_end) from iova_find_limit(); when that fails too it records
+ * max32_alloc_size = size. Fails at once for a 32-bit limit when size >= max32_alloc_size.
+ * Inserts the range, points the cached node at it (__cached_rbnode_insert_update) and returns
+ * new_pfn, or 0 (-ENOMEM in the kernel; start_pfn >= 1 keeps 0 free).
  */
 function __alloc_and_insert_iova_range(
   iovad: IovaDomain,
@@ -184,24 +225,38 @@ function __alloc_and_insert_iova_range(
 ): number {
   const ranges = iovad.ranges;
   const align = size_aligned ? roundup_pow_of_two(size) : 1;
-  const start_pfn = iovad.start_pfn;
-  let high = limit_end;
-  let i = lastLoAtOrBelow(ranges, limit_end - 1);
-  for (;;) {
-    const below = i >= 0 ? ranges[i][1] + 1 : start_pfn;
-    if (high >= size) {
-      const top = high - size;
-      const new_pfn = top - (top % align);
-      if (new_pfn >= below && new_pfn >= start_pfn) {
-        ranges.splice(i + 1, 0, [new_pfn, new_pfn + size - 1]);
-        return new_pfn;
-      }
+  const lo = (i: number) => (i >= ranges.length ? IOVA_ANCHOR : ranges[i][0]);
+  let high_pfn = limit_end;
+  let low_pfn = iovad.start_pfn;
+  if (limit_end <= iovad.dma_32bit_pfn && size >= iovad.max32_alloc_size) return 0;
+  let i = nodeIndex(
+    ranges,
+    limit_end <= iovad.dma_32bit_pfn ? iovad.cached32_node : iovad.cached_node,
+  );
+  const retry_pfn = i >= ranges.length ? IOVA_ANCHOR : ranges[i][1];
+  let new_pfn: number;
+  for (let retried = false; ; retried = true) {
+    do {
+      high_pfn = Math.min(high_pfn, lo(i));
+      // unsigned underflow upstream: a value no range and no low_pfn accepts
+      new_pfn = high_pfn >= size ? Math.floor((high_pfn - size) / align) * align : -1;
+      i--;
+    } while (i >= 0 && new_pfn <= ranges[i][1] && new_pfn >= low_pfn);
+    if (high_pfn >= size && new_pfn >= low_pfn) break;
+    if (!retried && low_pfn === iovad.start_pfn && retry_pfn < limit_end) {
+      high_pfn = limit_end;
+      low_pfn = retry_pfn + 1;
+      i = iova_find_limit(iovad, limit_end);
+      continue;
     }
-    if (i < 0) return 0;
-    high = Math.min(high, ranges[i][0]);
-    if (high < start_pfn + size) return 0;
-    i--;
+    iovad.max32_alloc_size = size;
+    return 0;
   }
+  ranges.splice(lastLoAtOrBelow(ranges, new_pfn) + 1, 0, [new_pfn, new_pfn + size - 1]);
+  // __cached_rbnode_insert_update
+  if (new_pfn + size - 1 < iovad.dma_32bit_pfn) iovad.cached32_node = new_pfn;
+  else iovad.cached_node = new_pfn;
+  return new_pfn;
 }
 
 /**
@@ -231,9 +286,21 @@ function dropReserved(iovad: IovaDomain, lo: number, hi: number): void {
   }
 }
 
-/** Removes ranges[i] from the tree (remove_iova + free_iova_mem). */
+/**
+ * Removes ranges[i] from the tree (remove_iova + free_iova_mem), first moving the cached nodes up
+ * past it as __cached_rbnode_delete_update() does: to rb_next() of the freed node when it was the
+ * cached one or lay above it, and resetting max32_alloc_size when it freed 32-bit space.
+ */
 function removeAt(iovad: IovaDomain, i: number): void {
   const [lo, hi] = iovad.ranges[i];
+  const next = i + 1 < iovad.ranges.length ? iovad.ranges[i + 1][0] : IOVA_ANCHOR;
+  const c32 = nodeIndex(iovad.ranges, iovad.cached32_node);
+  const c32_lo = c32 >= iovad.ranges.length ? IOVA_ANCHOR : iovad.ranges[c32][0];
+  if (c32 === i || (hi < iovad.dma_32bit_pfn && lo >= c32_lo)) iovad.cached32_node = next;
+  if (lo < iovad.dma_32bit_pfn) iovad.max32_alloc_size = iovad.dma_32bit_pfn;
+  const c = nodeIndex(iovad.ranges, iovad.cached_node);
+  const c_lo = c >= iovad.ranges.length ? IOVA_ANCHOR : iovad.ranges[c][0];
+  if (lo >= c_lo) iovad.cached_node = next;
   iovad.ranges.splice(i, 1);
   if (iovad.reserved.length > 0) dropReserved(iovad, lo, hi);
 }

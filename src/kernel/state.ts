@@ -135,6 +135,9 @@ function cloneDomain(d: IommuDomain | null): IommuDomain | null {
               granule: d.cookie.iovad.granule,
               start_pfn: d.cookie.iovad.start_pfn,
               dma_32bit_pfn: d.cookie.iovad.dma_32bit_pfn,
+              cached_node: d.cookie.iovad.cached_node,
+              cached32_node: d.cookie.iovad.cached32_node,
+              max32_alloc_size: d.cookie.iovad.max32_alloc_size,
               ranges: d.cookie.iovad.ranges.map((r) => [r[0], r[1]]),
               reserved: d.cookie.iovad.reserved.map((r) => [r[0], r[1]]),
               rcaches:

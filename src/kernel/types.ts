@@ -95,6 +95,11 @@ export interface IovaDomain {
   granule: number;
   start_pfn: number;
   dma_32bit_pfn: number;
+  /** Where the next allocation above / at or below 4 GiB starts its walk: a range's pfn_lo, or IOVA_ANCHOR. */
+  cached_node: number;
+  cached32_node: number;
+  /** The smallest 32-bit allocation that failed since 32-bit space was last freed. */
+  max32_alloc_size: number;
   /** Allocated and reserved ranges, as the rbtree holds them, sorted by pfn_lo. */
   ranges: [number, number][];
   /** The ranges reserve_iova placed (never handed out, never freed). */

@@ -220,23 +220,26 @@ describe('the rcache (iova.c free_iova_fast, __iova_rcache_insert, __iova_rcache
 
   it('iova_magazine_pop only returns a pfn whose range ends at or below limit_pfn', () => {
     const iovad = domain();
-    const low = alloc_iova_fast(iovad, 2, 0x7f, false); // 0x7e
+    // high first: the walk starts at cached32_node, so a later, higher limit would land below low
     const high = alloc_iova_fast(iovad, 2, 0xff, false); // 0xfe
+    const low = alloc_iova_fast(iovad, 2, 0x7f, false); // 0x7e
+    expect([high, low]).toEqual([0xfe, 0x7e]);
     free_iova_fast(iovad, low, 2);
     free_iova_fast(iovad, high, 2);
     // limit 0xfe: high + 1 = 0xff > limit, so the older, lower pfn is popped.
     expect(alloc_iova_fast(iovad, 2, 0xfe, false)).toBe(low);
     expect(iova_cached_pfns(iovad)).toEqual([{ pfn: high, order: 1 }]);
-    // Nothing cached fits: the tree allocates a fresh range below the limit.
+    // Nothing cached fits: the tree walk starts at cached32_node (low, the last range it
+    // allocated) and takes the first fit below it, not the free space under the limit.
     const fresh = alloc_iova_fast(iovad, 2, 0xfe, false);
-    expect(fresh).toBe(0xfc);
+    expect(fresh).toBe(0x7c);
     expect(iova_cached_pfns(iovad)).toEqual([{ pfn: high, order: 1 }]);
   });
 
   it('a non-empty loaded magazine without a fitting pfn falls back to the tree, not to prev', () => {
     const iovad = domain(2);
-    const lows = [alloc_iova_fast(iovad, 1, 0x10, false), alloc_iova_fast(iovad, 1, 0x10, false)];
     const highs = [alloc_iova_fast(iovad, 1, 0xff, false)];
+    const lows = [alloc_iova_fast(iovad, 1, 0x10, false), alloc_iova_fast(iovad, 1, 0x10, false)];
     free_iova_fast(iovad, lows[0], 1);
     free_iova_fast(iovad, lows[1], 1);
     free_iova_fast(iovad, highs[0], 1); // loaded full -> swap: prev = lows, loaded = [high]
@@ -245,7 +248,8 @@ describe('the rcache (iova.c free_iova_fast, __iova_rcache_insert, __iova_rcache
     expect(bin.loaded).toEqual(highs);
     const pfn = alloc_iova_fast(iovad, 1, 0x20, false);
     expect(lows).not.toContain(pfn);
-    expect(pfn).toBe(0x20);
+    // the tree walk goes on below cached32_node, the last range allocated (lows[1] = 0xf)
+    expect(pfn).toBe(0xe);
   });
 
   it('magazines spill to the depot when loaded and prev are full', () => {
@@ -383,4 +387,37 @@ test('rcache typing: every cached pfn is a live, aligned power-of-two range of i
     }),
     { seed: 42, numRuns: 300 },
   );
+});
+
+describe('the search start (iova.c cached32_node, __cached_rbnode_insert_update/delete_update)', () => {
+  // Measured: Linux 6.12.118 and 6.1.0-57 under QEMU's VT-d (conform/traces/dma-lazy.json):
+  // dma_map_single of 1, then 3 pages (rounded to 4, aligned), then 1 page on a fresh DMA domain
+  // returned 0xfffff000, 0xffff8000, 0xffff7000: the third page went below the 4-page range,
+  // not into the free pfns 0xffffc-0xffffe above it.
+  it('a new range goes below the last one allocated, not into a gap above it', () => {
+    const iovad = domain();
+    expect(alloc_iova_fast(iovad, 1, LIMIT_32, false)).toBe(0xfffff);
+    expect(alloc_iova_fast(iovad, 3, LIMIT_32, false)).toBe(0xffff8);
+    expect(alloc_iova_fast(iovad, 1, LIMIT_32, false)).toBe(0xffff7);
+  });
+
+  it('freeing a range at or above the cached node moves the start up past it', () => {
+    const iovad = domain();
+    const a = alloc_iova_fast(iovad, 1, LIMIT_32, false); // 0xfffff
+    const b = alloc_iova_fast(iovad, 1, LIMIT_32, false); // 0xffffe
+    free_iova(iovad, b); // the cached node: the start moves to rb_next(b) = a
+    expect(alloc_iova_fast(iovad, 1, LIMIT_32, false)).toBe(0xffffe);
+    free_iova(iovad, a); // above the cached node: the start moves to rb_next(a), the anchor
+    expect(alloc_iova_fast(iovad, 1, LIMIT_32, false)).toBe(0xfffff);
+  });
+
+  it('a 32-bit allocation that failed fails at once for that size until 32-bit space is freed', () => {
+    const iovad = init_iova_domain(4096, 1, 4);
+    expect(alloc_iova(iovad, 8, 7, true)).toBe(0); // pfns 1..7: no 8-page fit
+    expect(iovad.max32_alloc_size).toBe(8);
+    const p = alloc_iova(iovad, 2, 7, true);
+    expect(p).toBe(6);
+    free_iova(iovad, p);
+    expect(iovad.max32_alloc_size).toBe(iovad.dma_32bit_pfn);
+  });
 });
