@@ -600,6 +600,19 @@
     }
   }
 
+  /** The violated invariant: its name, statement, what is wrong, and the kernel citation. */
+  function violationBox(v, when) {
+    const inv = invariantById.get(v.invariant);
+    return h(
+      'div',
+      { class: 'violation', id: 'step-violation' },
+      h('b', {}, `${v.invariant} ${when}`),
+      inv ? h('p', { class: 'statement' }, inv.statement) : null,
+      h('p', {}, v.message),
+      h('p', { class: 'cite' }, v.citation),
+    );
+  }
+
   function renderStep() {
     const t = currentTrace();
     if (!t) return;
@@ -633,6 +646,15 @@
       parts.push(
         h('div', { id: 'step-call', class: 'call' }, 'The booted state, before the first call.'),
       );
+      // An invariant the booted state already breaks (index -1).
+      const o = t.snapshots.outcome;
+      const atBoot =
+        o.result === 'violation' && o.index === -1
+          ? [o]
+          : t.focus && t.focus.step === -1
+            ? [t.focus]
+            : [];
+      for (const v of atBoot) parts.push(violationBox(v, 'broke in the booted state'));
     } else {
       const args = Object.entries(step.args)
         .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
@@ -666,19 +688,7 @@
       );
       const focused = t.focus && t.focus.step === i - 1;
       const broken = step.violations.length ? step.violations : focused ? [t.focus] : [];
-      for (const v of broken) {
-        const inv = invariantById.get(v.invariant);
-        parts.push(
-          h(
-            'div',
-            { class: 'violation', id: 'step-violation' },
-            h('b', {}, `${v.invariant} broke at this step`),
-            inv ? h('p', { class: 'statement' }, inv.statement) : null,
-            h('p', {}, v.message),
-            h('p', { class: 'cite' }, v.citation),
-          ),
-        );
-      }
+      for (const v of broken) parts.push(violationBox(v, 'broke at this step'));
       if (step.divergence)
         parts.push(
           h(
