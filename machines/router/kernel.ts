@@ -56,6 +56,15 @@ import {
   withSlot,
 } from './state.js';
 import { disarm, isArmed, topologyOf } from './topology.js';
+import {
+  NO_MAPS,
+  type UserMaps,
+  userDma,
+  userIovaToPhys,
+  userMap,
+  userSync,
+  userUnmap,
+} from './user-maps.js';
 import { specView } from './view.js';
 
 export type { ChartObserver, EvaluationRecorder, Interpreter } from '../runtime/system.js';
@@ -215,11 +224,23 @@ export function createSpecModel(
   function deviceDma(s: KernelSpecState, ev: KernelEvent): SpecRet {
     const dev = ev.dev ?? 0;
     const g = groupOf(dev);
-    if (topo.scenario.bounds.hw_steps || (ev.pasid ?? 0) !== 0) return ANY_RET;
+    if (topo.scenario.bounds.hw_steps) return ANY_RET;
     const group = s.groups[g];
-    const where = currentDomainName(group);
+    const pasid = ev.pasid ?? 0;
+    // The domain the access is routed to: the RID's, or the PASID's pasid_array entry.
+    let where: string | null = currentDomainName(group);
+    if (pasid !== 0) {
+      if (topo.devices[dev].max_pasids === 0) return ANY_RET;
+      where = slotAt(s, g, pasid).context.domain ?? null;
+      if (where === null) return [-EFAULT];
+    }
     if (where === 'blocking') return [-EFAULT];
-    if (ev.map === undefined || where !== 'default') return ANY_RET;
+    const user = /^d(\d+)$/.exec(where);
+    if (user !== null && ev.map === undefined) {
+      const m = s.user_maps[Number(user[1])] ?? NO_MAPS;
+      return userDma(m, ev.iova ?? 0, (b) => topo.scenario.buffers[b]?.name ?? `buf${b}`);
+    }
+    if (pasid !== 0 || ev.map === undefined || where !== 'default') return ANY_RET;
     const d = s.devices[dev];
     const buf = d.context.bufs[ev.map] ?? -1;
     if (buf < 0 || buf >= topo.scenario.buffers.length) return ANY_RET;
@@ -319,8 +340,53 @@ export function createSpecModel(
     const o = outcome(f);
     return {
       ret: o.ret,
-      next: { ...s, domains: replaceAt(domains, slot, f.next), armed: disarm(s.armed, o.consumed) },
+      next: {
+        ...s,
+        domains: replaceAt(domains, slot, f.next),
+        user_maps: replaceAt(s.user_maps, slot, NO_MAPS),
+        armed: disarm(s.armed, o.consumed),
+      },
     };
+  }
+
+  /** A user domain slot the event names, with what it maps; null for any other domain. */
+  function userSlot(s: KernelSpecState, ev: KernelEvent): number | null {
+    const slot = ev.domain?.kind === 'user' ? ev.domain.slot : -1;
+    return slot >= 0 && isAllocated(s.domains[slot]) ? slot : null;
+  }
+
+  /** iommu_map, iommu_unmap(_fast), iommu_iotlb_sync, iommu_iova_to_phys on a domain. */
+  function mapping(s: KernelSpecState, ev: KernelEvent): Step {
+    const slot = userSlot(s, ev);
+    const iova = ev.iova ?? 0;
+    if (slot === null) {
+      if (ev.type === 'iommu_iotlb_sync') return { ret: 0, next: s };
+      if (ev.type === 'iommu_iova_to_phys' && ev.domain?.kind === 'default') {
+        const type = s.groups[ev.domain.group].context.default_type;
+        if (type === 'IDENTITY') return { ret: iova, next: s };
+      }
+      return { ret: ANY_RET, next: s };
+    }
+    const m = s.user_maps[slot] ?? NO_MAPS;
+    const put = (next: UserMaps) =>
+      next === m ? s : { ...s, user_maps: replaceAt(s.user_maps, slot, next) };
+    switch (ev.type) {
+      case 'iommu_map': {
+        const buf = ev.buf ?? 0;
+        const size = ev.size ?? topo.scenario.buffers[buf]?.size ?? 0;
+        const r = userMap(m, iova, buf, size);
+        return { ret: r.ret, next: put(r.next) };
+      }
+      case 'iommu_unmap':
+      case 'iommu_unmap_fast': {
+        const r = userUnmap(m, iova, ev.size ?? 0, ev.type === 'iommu_unmap');
+        return { ret: r.ret, next: put(r.next) };
+      }
+      case 'iommu_iotlb_sync':
+        return { ret: 0, next: put(userSync(m)) };
+      default:
+        return { ret: userIovaToPhys(m, iova), next: s };
+    }
   }
 
   /** iommu_group_store_type, then iommu_setup_dma_ops() on every member when the write did. */
@@ -467,7 +533,14 @@ export function createSpecModel(
         const slot = ev.domain?.kind === 'user' ? ev.domain.slot : -1;
         if (slot < 0 || slot >= s.domains.length) return { ret: 0, next: s };
         const f = charts.domain.fire(s.domains[slot], { type });
-        return { ret: outcome(f).ret, next: { ...s, domains: replaceAt(s.domains, slot, f.next) } };
+        return {
+          ret: outcome(f).ret,
+          next: {
+            ...s,
+            domains: replaceAt(s.domains, slot, f.next),
+            user_maps: replaceAt(s.user_maps, slot, NO_MAPS),
+          },
+        };
       }
       case 'iommu_attach_device':
       case 'iommu_detach_device':
@@ -533,6 +606,12 @@ export function createSpecModel(
         return unmapOne(s, dev, ev.map ?? 0);
       case 'dma_opt_mapping_size':
         return { ret: deviceCall(s, dev, { type }).ret, next: s };
+      case 'iommu_map':
+      case 'iommu_unmap':
+      case 'iommu_unmap_fast':
+      case 'iommu_iova_to_phys':
+      case 'iommu_iotlb_sync':
+        return mapping(s, ev);
       case 'fq_flush_timeout': {
         // fq_flush_timeout: flush the IOTLB, then free every queued IOVA (of one group, or all).
         let t = s;
@@ -540,18 +619,12 @@ export function createSpecModel(
           if (ev.group === undefined || ev.group === g) t = freeQueue(t, g);
         return { ret: 0, next: t };
       }
-      case 'iommu_iotlb_sync':
-        return { ret: 0, next: s };
       case 'device_dma':
         return { ret: deviceDma(s, ev), next: s };
       case 'hw_step':
         // One staged entry write and its sync: void.
         return { ret: 0, next: s };
-      case 'iommu_map':
-      case 'iommu_unmap':
-      case 'iommu_unmap_fast':
-      case 'iommu_iova_to_phys':
-        return { ret: ANY_RET, next: s };
+
       case 'fault_inject': {
         const op = ev.op;
         if (op === undefined || isArmed(s.armed, op)) return { ret: ANY_RET, next: s };

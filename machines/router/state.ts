@@ -15,6 +15,7 @@ import { findBond, type mmMachine, type SvaBond } from '../charts/mm.machine.js'
 import type { pagingDomainMachine } from '../charts/paging_domain.machine.js';
 import { pasidSlotMachine } from '../charts/pasid_slot.machine.js';
 import { SCOPE } from '../runtime/chart.js';
+import type { UserMaps } from './user-maps.js';
 
 export type GroupSnapshot = SnapshotFrom<typeof iommuGroupMachine>;
 export type PasidSlotSnapshot = SnapshotFrom<typeof pasidSlotMachine>;
@@ -36,6 +37,8 @@ export interface KernelSpecState {
   readonly devices: readonly DmaMappingSnapshot[];
   /** User domain slots d0, d1, ... */
   readonly domains: readonly PagingDomainSnapshot[];
+  /** Per user domain slot: what its IOVAs map (machines/router/user-maps.ts). */
+  readonly user_maps: readonly UserMaps[];
   readonly mms: readonly MmSnapshot[];
   readonly global_pasid: GlobalPasidSnapshot;
   /** Driver ops armed by fault_inject, in FAULT_OPS order. */

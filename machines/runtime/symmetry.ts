@@ -89,6 +89,7 @@ export function permuteSpecState(
     pasids,
     devices,
     domains: s.domains,
+    user_maps: s.user_maps,
     mms: s.mms.map((m) => permuteMm(charts, m, p)),
     global_pasid: s.global_pasid,
     armed: s.armed,

@@ -21,6 +21,7 @@ import {
   type PasidSlotSnapshot,
 } from '../router/state.js';
 import type { Topology } from '../router/topology.js';
+import { NO_MAPS } from '../router/user-maps.js';
 import { bootDefaultType, isDmaApiType } from '../rules/iommu.js';
 import { Chart, ObservedChart, SCOPE, type Taken, type Transitions } from './chart.js';
 
@@ -124,6 +125,7 @@ export function bootState(topo: Topology, charts: Charts): KernelSpecState {
     domains: Array.from({ length: topo.scenario.bounds.domains }, () =>
       charts.domain.intern(pagingDomainMachine.getInitialSnapshot(SCOPE)),
     ),
+    user_maps: Array.from({ length: topo.scenario.bounds.domains }, () => NO_MAPS),
     mms: Array.from({ length: topo.scenario.bounds.mms }, () =>
       charts.mm.intern(mmMachine.getInitialSnapshot(SCOPE)),
     ),
@@ -141,6 +143,7 @@ export function specKey(charts: Charts, s: KernelSpecState): string {
   });
   for (const d of s.devices) parts.push(charts.device.key(d));
   for (const d of s.domains) parts.push(charts.domain.key(d));
+  for (const m of s.user_maps) parts.push(m.live.length + m.stale.length ? JSON.stringify(m) : '');
   for (const m of s.mms) parts.push(charts.mm.key(m));
   parts.push(charts.global.key(s.global_pasid), s.armed.join(','));
   return parts.join('|');

@@ -113,9 +113,6 @@ export function normaliseRet(
     }
     case 'dma_map_single':
       return typeof ret === 'number' ? IOVA_RET : ret;
-    case 'iommu_iova_to_phys':
-    case 'iommu_unmap':
-    case 'iommu_unmap_fast':
     case 'fault_inject':
       return ANY_RET;
     default:

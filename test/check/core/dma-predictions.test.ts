@@ -79,6 +79,35 @@ describe('device_dma: the spec states the allowed results', () => {
     expect(r[3].divergence).toContain('device_dma returned "b1"');
   });
 
+  test("through a caller's domain: mapped, after iommu_unmap a fault, after iommu_unmap_fast the old buffer or a fault until the sync", () => {
+    const d0 = { kind: 'user', slot: 0 } as const;
+    const X = 0x100000;
+    const r = run(createSpecModel(sc), [
+      { type: 'iommu_paging_domain_alloc', dev: 0 },
+      { type: 'iommu_attach_device', dev: 0, domain: d0 },
+      { type: 'iommu_map', domain: d0, iova: X, buf: 0 },
+      { type: 'iommu_iova_to_phys', domain: d0, iova: X + 8 },
+      { type: 'device_dma', dev: 0, iova: X },
+      { type: 'iommu_unmap_fast', domain: d0, iova: X, size: 4096 },
+      { type: 'device_dma', dev: 0, iova: X },
+      { type: 'iommu_iotlb_sync', domain: d0 },
+      { type: 'device_dma', dev: 0, iova: X },
+      { type: 'iommu_map', domain: d0, iova: X, buf: 1 },
+      { type: 'iommu_unmap', domain: d0, iova: X, size: 4096 },
+      { type: 'device_dma', dev: 0, iova: X },
+      { type: 'iommu_unmap', domain: d0, iova: X, size: 4096 },
+    ]);
+    for (const x of r) expect(x.divergence).toBeNull();
+    expect(r[2].specRet).toBe(0);
+    expect(r[3].specRet).toBe(0x100000 * 4096 + 8);
+    expect(r[4].specRet).toEqual(['b0']);
+    expect(r[5].specRet).toBe(4096);
+    expect(r[6].specRet).toEqual([-14, 'b0']);
+    expect(r[8].specRet).toEqual([-14]);
+    expect(r[11].specRet).toEqual([-14]);
+    expect(r[12].specRet).toBe(0);
+  });
+
   test('retAllowed: a set, a single value, or anything', () => {
     expect(retAllowed(['b0', -14], -14)).toBe(true);
     expect(retAllowed(['b0'], 'b1')).toBe(false);
