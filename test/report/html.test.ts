@@ -148,6 +148,13 @@ describe('the embedded data', () => {
     expect(embedJson('</script>')).toBe('"\\u003c/script>"');
   });
 
+  it('is one page with the three views, loading nothing from the network', () => {
+    for (const id of ['page-overview', 'page-charts', 'page-stepper'])
+      expect(html).toContain(`id="${id}"`);
+    expect(html).toContain('<script src="viz-global.js"></script>');
+    expect(html).not.toMatch(/(src|href)="(https?:)?\/\//);
+  });
+
   it('lists every built-in scenario on the overview, explored or not', () => {
     for (const name of BUILTIN_SCENARIO_NAMES)
       expect(html, name).toContain(`<tr data-scenario="${name}">`);
