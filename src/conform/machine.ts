@@ -117,6 +117,11 @@ export function scenarioUnsupported(scenario: Scenario, kernel: ConformKernel): 
           : `IOMMU ${m.name}: QEMU emulates no ${m.driver} IOMMU`,
       );
     }
+    if (m.driver === 'amd' && scenario.kernel['iommu.strict'] !== true) {
+      out.push(
+        `IOMMU ${m.name}: QEMU's amd-iommu reports NpCache, with which the AMD driver forces strict mode (amd_iommu_init_pci: iommu_set_dma_strict); the scenario can say so only with iommu.strict=true`,
+      );
+    }
     if (
       m.driver === 'intel-vtd' &&
       kernel === '6.12' &&

@@ -103,10 +103,14 @@ describe('describeMachine', () => {
 
   test('AMD maps to amd-iommu', () => {
     const sc = scenario({
+      kernel: { 'iommu.strict': true },
       iommus: [{ name: 'ivhd0', driver: 'amd' }],
       devices: [{ name: '0000:00:03.0', iommu: 'ivhd0', group: 'g0' }],
     });
     expect(machine(sc).qemuArgs).toContain('amd-iommu');
+    // QEMU's AMD IOMMU forces strict mode: a lazy AMD scenario cannot be expressed
+    const lazy = { ...sc, kernel: { ...sc.kernel, 'iommu.strict': undefined } };
+    expect(scenarioUnsupported(lazy, '6.12').join()).toMatch(/NpCache/);
   });
 });
 

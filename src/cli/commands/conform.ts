@@ -17,6 +17,7 @@ import {
 import { tmpdir } from 'node:os';
 import { delimiter, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { CALLS, isCallName } from '../../../spec/calls.js';
 import { formatRet } from '../../../spec/errno.js';
 import { formatInputError } from '../../../spec/input-error.js';
 import { KERNEL_REVISIONS, type KernelRevision } from '../../../spec/kernel-ref.js';
@@ -97,6 +98,13 @@ function runQemu(
 ): Promise<{ text: string; timedOut: boolean; spawnError: string | null }> {
   return new Promise((done) => {
     const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    // a QEMU outliving an interrupted conform would keep a core busy: it goes with us
+    const stop = (signal: NodeJS.Signals) => {
+      child.kill('SIGKILL');
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
     const chunks: Buffer[] = [];
     let timedOut = false;
     let spawnError: string | null = null;
@@ -111,12 +119,19 @@ function runQemu(
     });
     child.on('close', () => {
       clearTimeout(timer);
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
       done({ text: Buffer.concat(chunks).toString('utf8'), timedOut, spawnError });
     });
   });
 }
 
-function describeRet(v: string | number): string {
+/** A return as the kernel means it: -1 from a PASID allocator is IOMMU_PASID_INVALID, not -EPERM. */
+function describeRet(call: string, v: string | number): string {
+  if (isCallName(call) && CALLS[call].returns === 'pasid' && v === -1)
+    return '-1 (IOMMU_PASID_INVALID)';
+  if (isCallName(call) && ['pasid', 'iova', 'number'].includes(CALLS[call].returns))
+    return typeof v === 'string' ? v : String(v);
   return formatRet(v);
 }
 
@@ -126,7 +141,7 @@ function printRun(run: ConformRun, out: CliOutput): void {
   for (const s of run.steps) {
     const verdict = s.match ? 'match' : 'MISMATCH';
     out.line(
-      `${String(s.index).padStart(4)}  ${s.call}  emulator ${describeRet(s.emulator)}  kernel ${describeRet(s.kernel)}  ${verdict}`,
+      `${String(s.index).padStart(4)}  ${s.call}  emulator ${describeRet(s.call, s.emulator)}  kernel ${describeRet(s.call, s.kernel)}  ${verdict}`,
     );
     for (const w of s.kernelWarnings ?? []) out.line(`        kernel: ${w}`);
     for (const w of s.emulatorWarnings ?? []) out.line(`        emulator: WARNING ${w}`);
