@@ -14,7 +14,6 @@ export const dmaMappingDoc: ChartDoc = {
     isIovaSpaceFull:
       "the IOVA space is full: the group's live mappings and queued IOVAs fill the slots the DMA mask leaves",
     isLazyUnmap: 'the default domain has a flush queue (DMA_FQ)',
-    hasQueued: "IOVAs of this device's unmaps wait in the flush queue",
     isDmaApiDomain: 'group->domain is a DMA-API default domain',
   },
   negated: {

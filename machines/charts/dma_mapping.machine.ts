@@ -72,7 +72,6 @@ export const dmaMappingMachine = setup({
     isMapArmed: ({ event }) => event.type === 'dma_map_single' && event.map_armed,
     isIovaSpaceFull: ({ event }) => event.type === 'dma_map_single' && event.iova_full,
     isLazyUnmap: ({ event }) => event.type === 'dma_unmap_single' && event.lazy,
-    hasQueued: ({ context }) => context.queued > 0,
     isDmaApiDomain: ({ event }) => event.type === 'iommu_setup_dma_ops' && event.dma_api_domain,
   },
   actions: {
@@ -150,7 +149,7 @@ export const dmaMappingMachine = setup({
           { guard: and(['isIommuDma', 'isLazyUnmap']), actions: 'queueIova' },
           { actions: 'removeMapping' },
         ],
-        fq_ring_free: [{ guard: 'hasQueued', actions: 'freeQueued' }, { actions: 'returnZero' }],
+        fq_ring_free: { actions: 'freeQueued' },
       },
     },
     dma_ops: {
