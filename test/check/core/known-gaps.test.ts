@@ -86,6 +86,19 @@ describe('the sysfs DMA -> DMA-FQ upgrade (iommu_group_store_type)', () => {
     expect(r.findings[0].invariant).toBe('FlushQueueNeedsDeferredFlush');
   });
 
+  test('s390 ISM (no IOMMU_CAP_DEFERRED_FLUSH): one DMA-FQ write gives it a flush queue', () => {
+    const raw = structuredClone(BUILTIN_SCENARIOS['s390-ism']) as Record<string, unknown>;
+    (raw.bounds as { types: string[] }).types.push('DMA-FQ');
+    const sc = parseScenario(raw);
+    if (!sc.ok) throw new Error(sc.message);
+    const r = explore(sc.value, { spec: createSpecModel(sc.value) });
+    expect(r.result).toBe('violation');
+    expect(r.findings[0].invariant).toBe('FlushQueueNeedsDeferredFlush');
+    expect(r.findings[0].trace.steps).toEqual([
+      { call: 'iommu_group_store_type', group: 'g0', type: 'DMA-FQ', expect: 6 },
+    ]);
+  });
+
   // docs/findings/untrusted-fq-upgrade.md: why it matters. After the upgrade, an unmap returns
   // with the IOTLB entry still live (queued for the flush-queue timer), so the untrusted device
   // still reaches the buffer its driver has just unmapped and may already have freed.

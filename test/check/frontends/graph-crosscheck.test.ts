@@ -36,7 +36,7 @@ const PINNED: Readonly<Record<string, { spec: number; edges: number; product: nu
   'smmu-hitless': { spec: 15, edges: 73, product: 75 },
   'mock-untrusted': { spec: 3, edges: 20, product: 6 },
   'vtd-pasid': { spec: 148, edges: 964, product: 316 },
-  's390-ism': { spec: 8, edges: 60, product: 315 },
+  's390-ism': { spec: 4, edges: 26, product: 42 },
   'amd-igpu-audio': { spec: 48, edges: 458, product: 255 },
   'vtd-require-direct': { spec: 30, edges: 215, product: 364 },
   'vtd-dma-strict': { spec: 4, edges: 17, product: 726 },
