@@ -201,9 +201,19 @@ export async function runConform(
     for (const t of loaded) {
       const m = describeMachine(t.scenario, kernel);
       if (!m.ok) {
-        runs.push(unsupportedRun(t.path, t.scenario, kernel, m.unsupported));
+        runs.push({ ...unsupportedRun(t.path, t.scenario, kernel, m.unsupported), revision });
       } else {
         const plan = planAgent(m.machine, t.steps);
+        if (plan.stop !== null && plan.stop.index === (t.steps[0]?.index ?? 0)) {
+          // the first step cannot be expressed: a boot would run nothing
+          runs.push({
+            ...unsupportedRun(t.path, t.scenario, kernel, []),
+            revision,
+            unsupported: [plan.stop],
+          });
+          if (!opts.json) printRun(runs[runs.length - 1], out);
+          continue;
+        }
         const cmds = new TextEncoder().encode(`${plan.lines.join('\n')}\n`);
         const initrd = join(work, 'initrd.cpio');
         writeFileSync(initrd, Buffer.concat([base, cpioNewc([{ name: 'cmds', data: cmds }])]));
