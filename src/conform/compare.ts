@@ -253,6 +253,28 @@ export function compareRun(args: {
   return { ...base, steps, unsupported, error };
 }
 
+/**
+ * Steps where the kernel logged a WARN, where the emulator recorded one, and where both did
+ * (shown beside the returns, not part of `match`: a WARN's text differs between the two).
+ */
+export function warningCounts(run: ConformRun): {
+  readonly kernel: number;
+  readonly emulator: number;
+  readonly both: number;
+} {
+  let kernel = 0;
+  let emulator = 0;
+  let both = 0;
+  for (const s of run.steps) {
+    const k = (s.kernelWarnings?.length ?? 0) > 0;
+    const e = (s.emulatorWarnings?.length ?? 0) > 0;
+    if (k) kernel++;
+    if (e) emulator++;
+    if (k && e) both++;
+  }
+  return { kernel, emulator, both };
+}
+
 /** Exit status of a set of runs: 1 on any mismatch or error, else 0. */
 export function runsFailed(runs: readonly ConformRun[]): boolean {
   return runs.some((r) => r.error !== null || r.steps.some((s) => !s.match));

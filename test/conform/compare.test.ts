@@ -6,7 +6,12 @@ import { describe, expect, test } from 'vitest';
 import { parseScenario } from '../../spec/parse.js';
 import { checkTraceSteps } from '../../spec/trace.js';
 import { planAgent } from '../../src/conform/commands.js';
-import { compareRun, emulatorReturns, runsFailed } from '../../src/conform/compare.js';
+import {
+  compareRun,
+  emulatorReturns,
+  runsFailed,
+  warningCounts,
+} from '../../src/conform/compare.js';
 import { describeMachine } from '../../src/conform/machine.js';
 import { parseGuestOutput } from '../../src/conform/protocol.js';
 
@@ -122,6 +127,22 @@ describe('compareRun', () => {
     const r = run([...head, '@@ 0 n default:g1', ...TAIL]);
     expect(r.error).toMatch(/groups g0 and g1 landed in one guest iommu_group/);
     expect(r.steps).toEqual([]);
+  });
+
+  test('WARNs are counted per step on each side, not compared', () => {
+    const r = run([
+      ...HEAD,
+      '@@ 0 n default:g1',
+      '@@ 1 n mine',
+      '@@ 2 i 0',
+      '@@W 2 "WARNING: CPU: 0 PID: 1 at drivers/iommu/iommu.c:1 x"',
+      '@@ 3 i -16',
+      '@@ 4 s "identity\\n"',
+      ...TAIL,
+    ]);
+    expect(r.steps[2].kernelWarnings).toHaveLength(1);
+    expect(warningCounts(r)).toEqual({ kernel: 1, emulator: 0, both: 0 });
+    expect(runsFailed([r])).toBe(false);
   });
 
   test('no boot line: the error says so', () => {

@@ -29,6 +29,7 @@ import {
   emulatorReturns,
   runsFailed,
   unsupportedRun,
+  warningCounts,
 } from '../../conform/compare.js';
 import { cpioNewc } from '../../conform/cpio.js';
 import {
@@ -152,8 +153,9 @@ function printRun(run: ConformRun, out: CliOutput): void {
   }
   if (run.error !== null) out.line(`      ERROR: ${run.error}`);
   const matched = run.steps.filter((s) => s.match).length;
+  const w = warningCounts(run);
   out.line(
-    `      ${run.steps.length} steps run, ${matched} match, ${run.steps.length - matched} mismatch, ${run.unsupported.length} unsupported`,
+    `      ${run.steps.length} steps run, ${matched} match, ${run.steps.length - matched} mismatch, ${run.unsupported.length} unsupported; WARN on ${w.kernel} steps in the kernel, ${w.emulator} in the emulator, ${w.both} both`,
   );
 }
 
@@ -271,6 +273,7 @@ export async function runConform(
         revision: r.revision,
         steps: r.steps,
         unsupported: r.unsupported,
+        warnings: warningCounts(r),
         ...(r.error !== null ? { error: r.error } : {}),
       })),
     });
@@ -279,8 +282,16 @@ export async function runConform(
     const matched = runs.reduce((n, r) => n + r.steps.filter((s) => s.match).length, 0);
     const unsupported = runs.reduce((n, r) => n + r.unsupported.length, 0);
     const errors = runs.filter((r) => r.error !== null).length;
+    const w = runs.map(warningCounts).reduce(
+      (a, b) => ({
+        kernel: a.kernel + b.kernel,
+        emulator: a.emulator + b.emulator,
+        both: a.both + b.both,
+      }),
+      { kernel: 0, emulator: 0, both: 0 },
+    );
     out.line(
-      `Linux ${kernel}: ${runs.length} traces, ${steps} steps run, ${matched} match, ${steps - matched} mismatch, ${unsupported} unsupported, ${errors} errors`,
+      `Linux ${kernel}: ${runs.length} traces, ${steps} steps run, ${matched} match, ${steps - matched} mismatch, ${unsupported} unsupported, ${errors} errors; WARN on ${w.kernel} steps in the kernel, ${w.emulator} in the emulator, ${w.both} both`,
     );
   }
   return runsFailed(runs) ? EXIT.VIOLATION : EXIT.OK;
