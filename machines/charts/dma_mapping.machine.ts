@@ -8,7 +8,8 @@
  *            successful sysfs type write (even one that keeps the domain).
  *   device_driver_attach: -EBUSY when a driver is bound (__driver_probe_device), else the group's
  *     iommu_device_use_default_domain() answer (the router asks the group chart first);
- *   device_release_driver: the driver's .remove unmaps everything; no-op when unbound;
+ *   device_release_driver: the driver's .remove unmaps everything (in lazy mode into the flush
+ *     queue: the router counts what stays queued, `queued`); no-op when unbound;
  *   dma_map_single: an IOVA, or DMA_MAPPING_ERROR when the IOVA space is full (iommu_dma_alloc_iova
  *     returns 0: the group's live mappings and the IOVAs its flush queue still holds fill the
  *     slots the DMA mask leaves, machines/router/topology.ts iovaSlots) or when the IOMMU ops'
@@ -30,7 +31,11 @@ export const IOVA_RCACHE_RANGE = 4096 << 5;
 
 export type DmaMappingEvent =
   | { readonly type: 'device_driver_attach'; readonly group_ret: number }
-  | { readonly type: 'device_release_driver' }
+  | {
+      readonly type: 'device_release_driver';
+      /** This device's IOVAs still queued after the unmaps (router: queue_iova one by one). */
+      readonly queued: number;
+    }
   | {
       readonly type: 'dma_map_single';
       readonly map_armed: boolean;
@@ -109,7 +114,13 @@ export const dmaMappingMachine = setup({
       ret: 0,
       consumed: [],
     }),
-    unmapAll: assign({ maps: 0, bufs: [], ret: 0, consumed: [] }),
+    unmapAll: assign({
+      maps: 0,
+      bufs: [],
+      queued: ({ event }) => (event.type === 'device_release_driver' ? event.queued : 0),
+      ret: 0,
+      consumed: [],
+    }),
     returnRcacheRange: assign({ ret: IOVA_RCACHE_RANGE, consumed: [] }),
     returnSizeMax: assign({ ret: 'SIZE_MAX', consumed: [] }),
   },

@@ -298,10 +298,26 @@ export function createSpecModel(
 
   function driverRelease(bound: KernelSpecState, dev: number): Step {
     if (!isBound(bound.devices[dev])) return { ret: 0, next: bound };
-    // The driver's .remove unmaps every mapping, one dma_unmap_single each.
+    // The driver's .remove unmaps every mapping, one dma_unmap_single each: in lazy mode each
+    // IOVA is queued, a full queue flushed and freed first (queue_iova).
     let s = bound;
-    for (let i = s.devices[dev].context.maps; i > 0; i--) s = unmapOne(s, dev, 0).next;
-    const device = charts.device.fire(s.devices[dev], { type: 'device_release_driver' });
+    const g0 = groupOf(dev);
+    let queued = s.devices[dev].context.queued;
+    if (s.groups[g0].context.default_type === 'DMA_FQ' && usesIommuDma(s.devices[dev])) {
+      let total = queuedIovas(s, g0);
+      let flushed = false;
+      for (let i = s.devices[dev].context.maps; i > 0; i--) {
+        if (total >= topo.groups[g0].fq_entries) {
+          total = 0;
+          queued = 0;
+          flushed = true;
+        }
+        total++;
+        queued++;
+      }
+      if (flushed) s = freeQueue(s, g0);
+    }
+    const device = charts.device.fire(s.devices[dev], { type: 'device_release_driver', queued });
     const g = groupOf(dev);
     const after = { ...s, devices: replaceAt(s.devices, dev, device.next) };
     const r = askGroup(after, g, {

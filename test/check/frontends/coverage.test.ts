@@ -81,10 +81,10 @@ describe('coverage of mock-untrusted (one untrusted device, sysfs writes and DMA
     expect(count(g, 'domain/iommu_group_store_type#10')).toEqual([12, 3]); // -EPERM: a user
     expect(count(g, 'ownership/iommu_device_use_default_domain#5')).toEqual([2, 1]);
     const d = machine(r, 'dma_mapping');
-    expect([d.transitions.covered, d.transitions.total]).toEqual([8, 14]);
+    expect([d.transitions.covered, d.transitions.total]).toEqual([8, 17]);
     expect(count(d, 'driver/device_driver_attach#1')).toEqual([4, 2]); // -EBUSY: already bound
     expect(count(d, 'driver/device_driver_attach#3')).toEqual([2, 1]); // binds
-    expect(count(d, 'driver/dma_map_single#2')).toEqual([2, 1]);
+    expect(count(d, 'driver/dma_map_single#3')).toEqual([2, 1]); // #1 IOVA space full, #2 map_pages armed
     expect(count(d, 'driver.bound.idle/always#1')).toEqual([2, 1]); // idle -> mapped
     expect(machine(r, 'pasid_slot').transitions.covered).toBe(0);
   });
@@ -118,7 +118,7 @@ describe('coverage of mock-untrusted (one untrusted device, sysfs writes and DMA
 
   test('guard outcomes: a true outcome when the transition fired, false when a later one did', () => {
     const d = machine(r, 'dma_mapping');
-    expect([d.guards.covered, d.guards.total]).toEqual([8, 14]);
+    expect([d.guards.covered, d.guards.total]).toEqual([10, 18]);
     expect(d.guards.uncovered).toContain('driver/dma_map_single#1: true');
     expect(d.guards.uncovered).not.toContain('driver/dma_map_single#1: false');
   });
@@ -147,7 +147,7 @@ describe('coverage of mock-untrusted (one untrusted device, sysfs writes and DMA
     });
     expect(json.witnesses).toEqual([]);
     const suites = coverageSuites(r);
-    expect(suites[5].cases).toHaveLength(14);
+    expect(suites[5].cases).toHaveLength(17);
     expect(toJUnit('coverage', suites)).toContain(
       '<testcase classname="coverage dma_mapping" name="driver/device_release_driver#2">',
     );
@@ -179,7 +179,7 @@ describe('findings', () => {
     const marked = chartInfo(dmaMappingMachine, {
       ...dmaMappingDoc,
       unreachable: [
-        { transition: 'driver/dma_map_single#2', guard: null, reason: 'wrongly marked' },
+        { transition: 'driver/dma_map_single#3', guard: null, reason: 'wrongly marked' },
         { transition: 'driver/no_such_call#1', guard: null, reason: 'stale' },
         { transition: 'driver/dma_map_single#1', guard: 'isMapArmed', reason: 'wrong guard' },
       ],
@@ -194,7 +194,7 @@ describe('findings', () => {
     if (!r.ok) throw new Error(r.message);
     const stale = r.value.findings.filter((f) => f.kind === 'stale-mark').map((f) => f.message);
     expect(stale).toHaveLength(3);
-    expect(stale[0]).toMatch(/driver\/dma_map_single#2 is marked unreachable .* mock-untrusted/);
+    expect(stale[0]).toMatch(/driver\/dma_map_single#3 is marked unreachable .* mock-untrusted/);
     expect(r.value.machines.map((m) => m.id)).toEqual(['dma_mapping']);
   });
 
@@ -313,7 +313,7 @@ describe('the command (runCoverage, in process)', () => {
     };
     expect(json.result).toBe('findings');
     const d = json.machines.find((m) => m.id === 'dma_mapping');
-    expect([d?.transitions.covered, d?.transitions.total]).toEqual([8, 14]);
+    expect([d?.transitions.covered, d?.transitions.total]).toEqual([8, 17]);
     expect(d?.transitions.uncovered.map((u) => u.id)).toContain('driver/dma_map_single#1');
     expect(json.witnesses).toEqual([]);
   });

@@ -63,7 +63,10 @@ export function deviceDef(env: Env, dev: number): ChartDef<typeof dmaMappingMach
           group_ret,
         });
     if (bound && calls.has('device_release_driver'))
-      labels.add(out, 'device_release_driver', { type: 'device_release_driver' });
+      labels.add(out, 'device_release_driver', {
+        type: 'device_release_driver',
+        queued: s.context.queued,
+      });
     // dma_map_single by a bound driver, within the scenario's bound on live mappings.
     if (bound && calls.has('dma_map_single') && s.context.maps < scenario.bounds.maps)
       for (const map_armed of faults.includes('map_pages') ? [false, true] : [false])
