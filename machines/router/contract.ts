@@ -301,11 +301,19 @@ const dmaAtLiveMapping: Predicate = (_topo, s, ev) =>
 
 /**
  * iommu_map: into a domain the caller allocated (the DMA API owns its default domain's IOVA
- * space), and not while map_pages is armed: without page tables the spec cannot tell whether
- * the call reaches the driver.
+ * space), not while map_pages is armed (the spec does not say whether the call reaches the
+ * driver), and not over an IOVA the caller already mapped there (machines/router/user-maps.ts):
+ * re-mapping a mapped IOVA is the caller's bug, which io-pgtable and VT-d answer with a WARN and
+ * -EEXIST (drivers/iommu/io-pgtable-arm.c: arm_lpae_init_pte).
  */
-const mapUserDomain: Predicate = (_topo, s, ev) =>
-  userDomain(s, ev.domain) !== null && !isArmed(s.armed, 'map_pages');
+const mapUserDomain: Predicate = (topo, s, ev) => {
+  if (userDomain(s, ev.domain) === null || isArmed(s.armed, 'map_pages')) return false;
+  const maps = ev.domain?.kind === 'user' ? s.user_maps[ev.domain.slot] : undefined;
+  const size = ev.size ?? topo.scenario.buffers[ev.buf ?? 0]?.size ?? 0;
+  const lo = Math.floor((ev.iova ?? 0) / 4096);
+  const hi = lo + Math.max(1, Math.ceil(size / 4096)) - 1;
+  return !(maps?.live.some((p) => p[0] >= lo && p[0] <= hi) ?? false);
+};
 
 /** iommu_unmap / iommu_unmap_fast: only a domain the caller allocated. */
 const unmapUserDomain: Predicate = (_topo, s, ev) => userDomain(s, ev.domain) !== null;
