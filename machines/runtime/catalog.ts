@@ -289,7 +289,6 @@ export function transitionInfo(t: AnyTransitionDefinition): TransitionInfo | und
   return BY_OBJECT.get(t);
 }
 
-
 /** The active state paths of a snapshot value, ancestors included, regions excluded. */
 export function activePaths(chart: ChartInfo, value: StateValue): string[] {
   const leaves = stateValuePaths(value);

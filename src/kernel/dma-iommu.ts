@@ -9,26 +9,22 @@ import {
   IOMMU_DOMAIN_DMA_FQ,
   iommu_is_dma_domain,
 } from '../../spec/domain-types.js';
-import { EBUSY, EFAULT, EINVAL, ENOMEM, EOPNOTSUPP, EPROBE_DEFER } from '../../spec/errno.js';
+import { EFAULT, EINVAL, ENOMEM } from '../../spec/errno.js';
 import { should_fail } from './faults.js';
 import { dom, iommu_iotlb_sync, iommuMapPfns, iommuUnmapPfns } from './iommu-map.js';
 import {
   alloc_iova,
   alloc_iova_fast,
-  free_cpu_cached_iovas,
-  free_global_cached_iovas,
   free_iova_fast,
   init_iova_domain,
   iova_domain_init_rcaches,
   iova_rcache_range,
-  order_base_2,
   reserve_iova,
 } from './iova.js';
 import { fq_flush_timeout, iommu_dma_init_fq, putIovaCookie, queue_iova } from './iova-fq.js';
 import {
   type EntryPoints,
   type IommuDomain,
-  type IovaDomain,
   type KernelConfig,
   type KernelState,
   NO_DOMAIN,

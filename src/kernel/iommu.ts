@@ -14,22 +14,13 @@ import {
   IOMMU_DOMAIN_DMA,
   IOMMU_DOMAIN_DMA_FQ,
   IOMMU_DOMAIN_IDENTITY,
-  IOMMU_DOMAIN_SVA,
   IOMMU_DOMAIN_UNMANAGED,
   IOMMU_FIRST_GLOBAL_PASID,
   IOMMU_NO_PASID,
   IOMMU_PASID_INVALID,
   iommu_is_dma_domain,
 } from '../../spec/domain-types.js';
-import {
-  EBUSY,
-  EEXIST,
-  EINVAL,
-  ENOMEM,
-  EOPNOTSUPP,
-  EPERM,
-  EPROBE_DEFER,
-} from '../../spec/errno.js';
+import { EBUSY, EINVAL, ENOMEM, EOPNOTSUPP, EPERM, EPROBE_DEFER } from '../../spec/errno.js';
 import {
   iommu_dma_init_fq_domain,
   iommu_get_dma_cookie,
@@ -40,7 +31,6 @@ import { should_fail } from './faults.js';
 import { dom, iommuMapPfns, iovaToPhysPfn } from './iommu-map.js';
 import {
   type EntryPoints,
-  type IommuDomain,
   type KernelConfig,
   type KernelState,
   NO_DOMAIN,

@@ -123,7 +123,6 @@ export function stateEvents(chart: ChartInfo): StateEvent[] {
   return out;
 }
 
-
 /** Edges between states: (from atomic state, to target state in the same region) with the calls. */
 export interface Edge {
   readonly from: string;

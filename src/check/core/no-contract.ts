@@ -122,7 +122,10 @@ export function exploreNoContract(
   >();
   const note = (group: string, kind: string, call: string, path: KernelEvent[]) => {
     let g = buckets.get(group);
-    if (g === undefined) buckets.set(group, (g = new Map()));
+    if (g === undefined) {
+      g = new Map();
+      buckets.set(group, g);
+    }
     const b = g.get(kind);
     if (b === undefined) g.set(kind, { count: 1, calls: new Set([call]), path });
     else {

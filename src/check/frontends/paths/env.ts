@@ -12,7 +12,6 @@ import { bootState, type Charts, compileCharts } from '../../../../machines/runt
 import type { CallName } from '../../../../spec/calls.js';
 import type { Scenario } from '../../../../spec/scenario.js';
 import { exploredCalls } from '../../core/universe.js';
-import { getShortestPaths } from '../graph.js';
 import type { ChartName } from './index.js';
 
 export type Snap<M extends AnyStateMachine> = ReturnType<M['transition']>;
