@@ -27,7 +27,7 @@ if (!parsed.ok) throw new Error(parsed.message);
 const sc = parsed.value;
 const spec = createSpecModel(sc);
 
-function after(events: readonly KernelEvent[]) {
+function stateAfter(events: readonly KernelEvent[]) {
   let s = spec.initial;
   for (const ev of events) {
     expect(spec.allowed(s, ev)).toBe(true);
@@ -41,7 +41,7 @@ const bind = (dev: number): KernelEvent => ({ type: 'iommu_sva_bind_device', dev
 
 describe('bindWithoutDeviceLocalPasids', () => {
   test('no SVA bind while a device-local PASID is attached, in its group or any other', () => {
-    const s = after([
+    const s = stateAfter([
       alloc,
       { type: 'iommu_attach_device_pasid', dev: 0, domain: { kind: 'user', slot: 0 }, pasid: 1 },
     ]);
@@ -50,7 +50,7 @@ describe('bindWithoutDeviceLocalPasids', () => {
   });
 
   test('a PASID the caller holds from iommu_alloc_global_pasid does not stop a bind', () => {
-    const s = after([
+    const s = stateAfter([
       alloc,
       { type: 'iommu_alloc_global_pasid', dev: 0 },
       { type: 'iommu_attach_device_pasid', dev: 0, domain: { kind: 'user', slot: 0 }, pasid: 1 },
