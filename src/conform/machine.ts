@@ -13,7 +13,7 @@ export type ConformKernel = (typeof CONFORM_KERNELS)[number];
 
 /**
  * The emulator revision held to each real kernel. The emulator has no v6.1 revision yet; v6.3 is
- * the nearest older one it models (the differences are listed in docs/kernel/conform.md).
+ * the nearest older one it models (the differences are listed in conform/README.md and conform/differences/).
  */
 export const EMULATOR_REVISION: Readonly<Record<ConformKernel, KernelRevision>> = {
   '6.12': 'v6.12',

@@ -1,12 +1,3 @@
-/**
- * Replaying a trace: each step resolved, run through the lockstep step, compared with its
- * `expect`. The replay runs to the end and reports every finding at the step where it occurs: a
- * mismatch with `expect`, a divergence between spec and emulator (the spec then goes on from the
- * emulator's state: SpecModel.resync), an invariant that starts to fail, an action invariant
- * broken by the step. `stopAtFirst` stops at the first finding instead.
- */
-import { CALLS } from '../../../spec/calls.js';
-import { formatRet } from '../../../spec/errno.js';
 import type { KernelEvent, KernelRet } from '../../../spec/events.js';
 import { inputError, type Parsed } from '../../../spec/input-error.js';
 import { ACTION_INVARIANTS } from '../../../spec/invariants/index.js';
@@ -185,11 +176,6 @@ export function replayTrace(
 
 function retEquals(a: KernelRet, b: KernelRet): boolean {
   return a === b;
-}
-
-export function describeStep(s: ReplayStep): string {
-  const spec = CALLS[s.call as keyof typeof CALLS];
-  return `${s.call}${spec ? '' : '?'} = ${formatRet(s.ret)}`;
 }
 
 export { cloneKernelState, type UserDomains };

@@ -77,7 +77,7 @@ describe('ObservedChart', () => {
   test('every transition object of every chart is in the catalog', () => {
     let n = 0;
     for (const c of CHARTS) n += c.transitions.length;
-    expect(n).toBe(148);
+    expect(n).toBe(151);
   });
 });
 
