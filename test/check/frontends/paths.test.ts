@@ -58,7 +58,7 @@ const PATH_COUNTS: Readonly<Record<string, number>> = {
   'amd-igpu-audio iommu_group group 0': 6,
   'vtd-pasid pasid_slot group 0 PASID 1': 3,
   'amd-igpu-audio pasid_slot group 0 PASID 1': 3,
-  'smmu-dma dma_mapping device 0': 8,
+  'smmu-dma dma_mapping device 0': 12,
   'smmu-and-amd-igpu paging_domain user domain d0': 3,
   'vtd-sva mm mm 0': 14,
   'vtd-pasid global_pasid the global PASID allocator': 8,

@@ -78,19 +78,24 @@ export function deviceDef(env: Env, dev: number): ChartDef<typeof dmaMappingMach
             `dma_map_single${map_armed ? ' (map_pages armed)' : ''}${iova_full ? ' (IOVA space full)' : ''}`,
             { type: 'dma_map_single', map_armed, iova_full, buf: 0 },
           );
+    // A lazy unmap queues its IOVA; the queue holds fq_entries before an enqueue flushes it
+    // (the router empties it then), which bounds the chart's `queued` count here too.
+    const queueRoom = s.context.queued < topo.groups[g].fq_entries;
     if (s.context.maps > 0 && calls.has('dma_unmap_single'))
       for (const lazy of unique(reachableDefaultTypes(env, g).map((t) => t === 'DMA_FQ')))
-        labels.add(out, `dma_unmap_single${lazy ? ' (flush queue)' : ''}`, {
-          type: 'dma_unmap_single',
-          lazy,
-          map: 0,
-        });
+        if (!lazy || queueRoom)
+          labels.add(out, `dma_unmap_single${lazy ? ' (flush queue)' : ''}`, {
+            type: 'dma_unmap_single',
+            lazy,
+            map: 0,
+          });
     if (s.context.queued > 0 && calls.has('fq_flush_timeout'))
       labels.add(out, 'fq_flush_timeout', { type: 'fq_ring_free' });
     if (calls.has('dma_opt_mapping_size'))
       labels.add(out, 'dma_opt_mapping_size', { type: 'dma_opt_mapping_size' });
-    // A sysfs write installs a domain only with owner_cnt == 0: no driver is bound.
-    if (!bound && calls.has('iommu_group_store_type'))
+    // A sysfs write installs a domain only with owner_cnt == 0: no driver is bound; replacing
+    // the default domain frees its flush queue first (the router sends fq_ring_free before).
+    if (!bound && s.context.queued === 0 && calls.has('iommu_group_store_type'))
       for (const dma_api_domain of dmaOps)
         labels.add(
           out,
