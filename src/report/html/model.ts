@@ -6,6 +6,7 @@
  */
 import type { ChartInfo } from '../../../machines/runtime/catalog.js';
 import type { TraceSnapshots } from '../../check/core/snapshots.js';
+import type { MachineCoverage } from '../../check/frontends/coverage.js';
 import type { TransitionWitness } from '../../check/frontends/transition-witness.js';
 import { witnessKey } from '../../check/frontends/transition-witness.js';
 import { type CoverageStatus, chartDot, transitionElementId } from './chart-dot.js';
@@ -39,11 +40,7 @@ export interface ExploreSummary {
 /** A chart's coverage, as `coverage --json` writes it (the fields the report reads). */
 export interface ChartCoverageSummary {
   readonly id: string;
-  readonly states: {
-    readonly covered: number;
-    readonly total: number;
-    readonly uncovered: readonly string[];
-  };
+  readonly states: MachineCoverage['states'];
   readonly transitions: {
     readonly covered: number;
     readonly total: number;
